@@ -1,0 +1,189 @@
+import cron from 'node-cron';
+
+export type JobName = 'wishlist-sale-check' | 'wishlist-stock-check';
+
+export interface JobSettings {
+  schedule: string;
+  enabled: boolean;
+  timezone: string;
+}
+
+export interface Config {
+  nodeEnv: string;
+  port: number;
+  /** Absent: the server starts an embedded PostgreSQL under dataDir. */
+  databaseUrl?: string;
+  /** Absent: mail is written as .eml files to `${dataDir}/outbox`. */
+  smtpUrl?: string;
+  dataDir: string;
+  adminApiToken?: string;
+  mailFrom: string;
+  frontendUrl: string;
+  shopName: string;
+  shopLocale: string;
+  shopCurrency: string;
+  logLevel: string;
+  logFormat: 'pretty' | 'json';
+  shutdownTimeoutMs: number;
+  jobs: Record<JobName, JobSettings>;
+  stockCooldownHours: number;
+  mailMaxAttempts: number;
+  smtpPoolSize: number;
+  batchSize: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const SECRET_VARIABLES = new Set(['ADMIN_API_TOKEN', 'SMTP_URL', 'DATABASE_URL']);
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Shows a value in an error message without leaking a password or token. */
+export function maskValue(name: string, value: string): string {
+  if (name === 'ADMIN_API_TOKEN') return '***';
+  if (SECRET_VARIABLES.has(name)) return value.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
+  return value;
+}
+
+/**
+ * Parses and validates the environment once. Throws a ConfigError naming every bad
+ * variable, so a misconfigured server never boots half-way.
+ */
+export function loadConfig(env: Env = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const bad = (name: string, value: string, why: string) =>
+    problems.push(`${name}=${JSON.stringify(maskValue(name, value))}: ${why}`);
+  const raw = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  const str = (name: string, fallback: string) => raw(name) ?? fallback;
+
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    if (/^(true|1|yes|on)$/i.test(v)) return true;
+    if (/^(false|0|no|off)$/i.test(v)) return false;
+    bad(name, v, 'expected true or false');
+    return fallback;
+  };
+
+  const num = (name: string, fallback: number, opts: { integer?: boolean; min?: number; max?: number }): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    const { integer, min = -Infinity, max = Infinity } = opts;
+    if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+      const kind = integer ? 'a whole number' : 'a number';
+      const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
+      bad(name, v, `expected ${kind} ${range}`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const url = (name: string, protocols: string[], fallback?: string): string | undefined => {
+    const v = raw(name) ?? fallback;
+    if (v === undefined) return undefined;
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) {
+        bad(name, v, `expected a ${protocols.map((p) => p.replace(':', '://')).join(' or ')} URL`);
+      }
+    } catch {
+      bad(name, v, 'not a valid URL');
+    }
+    return v;
+  };
+
+  const timezone = (name: string, fallback: string): string => {
+    const v = raw(name) ?? fallback;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: v });
+    } catch {
+      bad(name, v, 'unknown IANA timezone (e.g. America/New_York, UTC)');
+    }
+    return v;
+  };
+
+  const schedule = (name: string, fallback: string): string => {
+    const v = raw(name) ?? fallback;
+    if (!cron.validate(v)) bad(name, v, 'not a valid cron expression (e.g. "0 * * * *")');
+    return v;
+  };
+
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) bad(name, v, `expected one of ${allowed.join(', ')}`);
+    return v as T;
+  };
+
+  const nodeEnv = str('NODE_ENV', 'development');
+  const production = nodeEnv === 'production';
+  const jobsTimezone = timezone('WISHLIST_JOBS_TIMEZONE', 'America/New_York');
+
+  const shopLocale = str('SHOP_LOCALE', 'en-US');
+  try {
+    if (Intl.NumberFormat.supportedLocalesOf([shopLocale]).length === 0) bad('SHOP_LOCALE', shopLocale, 'unsupported locale');
+  } catch {
+    bad('SHOP_LOCALE', shopLocale, 'not a valid locale tag (e.g. en-US, de-DE)');
+  }
+  const shopCurrency = str('SHOP_CURRENCY', 'USD').toUpperCase();
+  try {
+    new Intl.NumberFormat('en-US', { style: 'currency', currency: shopCurrency });
+  } catch {
+    bad('SHOP_CURRENCY', shopCurrency, 'not an ISO 4217 currency code (e.g. USD, EUR)');
+  }
+
+  const adminApiToken = raw('ADMIN_API_TOKEN');
+  if (adminApiToken !== undefined && adminApiToken.length < 16) {
+    bad('ADMIN_API_TOKEN', adminApiToken, 'too short: use at least 16 characters');
+  }
+  if (production && adminApiToken === undefined) {
+    problems.push('ADMIN_API_TOKEN is required when NODE_ENV=production');
+  }
+
+  const config: Config = {
+    nodeEnv,
+    port: num('PORT', 3000, { integer: true, min: 0, max: 65535 }),
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
+    dataDir: str('DATA_DIR', '.data'),
+    adminApiToken,
+    mailFrom: str('MAIL_FROM', 'Wishlist Alerts <wishlist@shop.example>'),
+    frontendUrl: (url('FRONTEND_URL', ['http:', 'https:'], 'http://localhost:3000') as string).replace(/\/+$/, ''),
+    shopName: str('SHOP_NAME', 'Our Shop'),
+    shopLocale,
+    shopCurrency,
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: oneOf('LOG_FORMAT', ['pretty', 'json'] as const, production ? 'json' : 'pretty'),
+    shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 30000, { integer: true, min: 0 }),
+    jobs: {
+      'wishlist-sale-check': {
+        schedule: schedule('WISHLIST_SALE_CHECK_SCHEDULE', '0 * * * *'),
+        enabled: bool('WISHLIST_SALE_CHECK_ENABLED', true),
+        timezone: jobsTimezone,
+      },
+      'wishlist-stock-check': {
+        schedule: schedule('WISHLIST_STOCK_CHECK_SCHEDULE', '*/30 * * * *'),
+        enabled: bool('WISHLIST_STOCK_CHECK_ENABLED', true),
+        timezone: jobsTimezone,
+      },
+    },
+    stockCooldownHours: num('WISHLIST_STOCK_COOLDOWN_HOURS', 24, { min: 0 }),
+    mailMaxAttempts: num('WISHLIST_MAIL_MAX_ATTEMPTS', 8, { integer: true, min: 1, max: 100 }),
+    smtpPoolSize: num('WISHLIST_SMTP_POOL_SIZE', 5, { integer: true, min: 1, max: 100 }),
+    batchSize: num('WISHLIST_BATCH_SIZE', 200, { integer: true, min: 1, max: 10000 }),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,103 @@
+import type { Db } from './pool';
+
+export interface QueueResult {
+  /** Wishlist rows whose product is on sale (or in stock) and that asked for alerts. */
+  checked: number;
+  /** Items written to the outbox by this call. */
+  queued: number;
+}
+
+/**
+ * Catches up on sales that began or ended by the clock alone (no UPDATE fired the
+ * trigger): a sale that began is a new sale epoch.
+ */
+export async function observeSaleWindows(db: Db, now: Date): Promise<void> {
+  await db.query(
+    `UPDATE products SET alert_sale_live = NOT alert_sale_live,
+            alert_sale_epoch = alert_sale_epoch + CASE WHEN alert_sale_live THEN 0 ELSE 1 END
+      WHERE alert_sale_live <> wishlist_alerts_on_sale(is_on_sale, sale_price, regular_price,
+                                                       sale_start_date, sale_end_date, $1)`,
+    [now],
+  );
+}
+
+// Both statements do the whole decision in one pass: find candidates, keep the due ones
+// with no alert of that kind still in the outbox, write one message per shopper and one
+// notification per item, and record on the wishlist row what the shopper will have seen.
+// The unique (wishlist_id, kind, occurrence) key makes queueing the same alert twice impossible.
+const QUEUE_SALES = `
+WITH candidates AS (
+  SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_sale_epoch AS epoch,
+         p.regular_price, p.sale_price, p.stock, (p.in_stock AND p.stock > 0) AS in_stock,
+         (p.alert_sale_epoch > w.alert_sale_epoch_seen
+          OR p.sale_price < w.alert_sale_price_seen) AS due
+    FROM wishlists w
+    JOIN products p ON p.id = w.product_id
+   WHERE w.notify_on_sale AND p.status = 'active' AND p.alert_sale_live
+     AND wishlist_alerts_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.sale_start_date, p.sale_end_date, $1)
+), due AS (
+  SELECT c.* FROM candidates c
+   WHERE c.due AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
+                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'sale' AND n.status = 'queued')
+), messages AS (
+  INSERT INTO wishlist_alert_messages (user_id, kind, created_at, updated_at, next_attempt_at)
+  SELECT DISTINCT user_id, 'sale', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
+  RETURNING id, user_id
+), queued AS (
+  INSERT INTO wishlist_notifications (message_id, wishlist_id, user_id, product_id, kind, occurrence,
+                                      regular_price, sale_price, stock, in_stock, created_at, updated_at)
+  SELECT m.id, d.wishlist_id, d.user_id, d.product_id, 'sale', d.epoch || ':' || d.sale_price,
+         d.regular_price, d.sale_price, d.stock, d.in_stock, $1, $1
+    FROM due d JOIN messages m ON m.user_id = d.user_id
+  ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
+  RETURNING 1
+), seen AS (
+  UPDATE wishlists w SET alert_sale_epoch_seen = d.epoch, alert_sale_price_seen = d.sale_price
+    FROM due d WHERE w.id = d.wishlist_id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued,
+       (SELECT count(*) FROM seen)::int AS seen`;
+
+const QUEUE_RESTOCKS = `
+WITH candidates AS (
+  SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_stock_epoch AS epoch,
+         p.regular_price, p.sale_price, p.stock,
+         p.alert_stock_epoch > w.alert_stock_epoch_seen
+           AND (w.last_stock_notified_at IS NULL
+                OR w.last_stock_notified_at <= $1::timestamptz - make_interval(secs => $2::float8 * 3600)) AS due
+    FROM wishlists w
+    JOIN products p ON p.id = w.product_id
+   WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0
+), due AS (
+  SELECT c.* FROM candidates c
+   WHERE c.due AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
+                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'stock' AND n.status = 'queued')
+), messages AS (
+  INSERT INTO wishlist_alert_messages (user_id, kind, created_at, updated_at, next_attempt_at)
+  SELECT DISTINCT user_id, 'stock', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
+  RETURNING id, user_id
+), queued AS (
+  INSERT INTO wishlist_notifications (message_id, wishlist_id, user_id, product_id, kind, occurrence,
+                                      regular_price, sale_price, stock, in_stock, created_at, updated_at)
+  SELECT m.id, d.wishlist_id, d.user_id, d.product_id, 'stock', d.epoch::text,
+         d.regular_price, d.sale_price, d.stock, true, $1, $1
+    FROM due d JOIN messages m ON m.user_id = d.user_id
+  ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
+  RETURNING 1
+), seen AS (
+  UPDATE wishlists w SET alert_stock_epoch_seen = d.epoch FROM due d WHERE w.id = d.wishlist_id
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued,
+       (SELECT count(*) FROM seen)::int AS seen`;
+
+export async function queueSaleAlerts(db: Db, now: Date): Promise<QueueResult> {
+  const { rows } = await db.query<QueueResult>(QUEUE_SALES, [now]);
+  return { checked: rows[0].checked, queued: rows[0].queued };
+}
+
+export async function queueRestockAlerts(db: Db, now: Date, cooldownHours: number): Promise<QueueResult> {
+  const { rows } = await db.query<QueueResult>(QUEUE_RESTOCKS, [now, cooldownHours]);
+  return { checked: rows[0].checked, queued: rows[0].queued };
+}

@@ -1,0 +1,44 @@
+import { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { Logger } from '../logger';
+
+/** The narrow interface repositories need: a Pool, a client in a transaction, or a test double. */
+export interface Db {
+  query<R extends QueryResultRow = any>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
+}
+
+/**
+ * Creates the process's one Pool. The error listener matters: an idle client whose
+ * server goes away (restart, failover, embedded PostgreSQL stopping) emits 'error',
+ * which would otherwise crash the process.
+ */
+export function createPool(connectionString: string, logger: Logger, opts: { max?: number } = {}): Pool {
+  const pool = new Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'PostgreSQL connection lost (idle client); the pool will reconnect'));
+  return pool;
+}
+
+/** Runs `work` in one transaction on one checked-out client; rolls back on any error. */
+export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '3D000']);
+
+/** True when an error means the database cannot be reached (as opposed to a bad query). */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: string }).code;
+  if (code && UNAVAILABLE_CODES.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(err.message);
+}

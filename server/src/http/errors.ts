@@ -1,0 +1,44 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { isDatabaseUnavailable } from '../db/pool';
+import { JobBusyError, UnknownJobError } from '../jobs/CronService';
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound: RequestHandler = (req) => {
+  throw new HttpError(404, `Not found: ${req.method} ${req.path}`);
+};
+
+/** The one place errors become responses: JSON, never an HTML stack trace. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    let status = 500;
+    let message = 'Internal server error';
+    if (err instanceof HttpError) {
+      status = err.status;
+      message = err.message;
+    } else if (err instanceof JobBusyError) {
+      status = 409;
+      message = `${err.message}; try again when it has finished`;
+    } else if (err instanceof UnknownJobError) {
+      status = 404;
+      message = err.message;
+    } else if (isDatabaseUnavailable(err)) {
+      status = 503;
+      message = `Database unavailable: ${err.message}`;
+    } else if (err?.type === 'entity.parse.failed') {
+      status = 400;
+      message = `Malformed JSON in request body: ${err.message}`;
+    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
+      status = err.status;
+      message = err.message;
+    }
+    if (status >= 500) logger.error({ err, method: req.method, path: req.path }, `Request failed: ${message}`);
+    res.status(status).json({ success: false, error: message });
+  };
+}

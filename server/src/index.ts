@@ -1,0 +1,100 @@
+import 'dotenv/config';
+import type { Server } from 'http';
+import { ConfigError, loadConfig } from './config/config';
+import { createLogger, Logger } from './logger';
+import { createPool } from './db/pool';
+import { migrate } from './db/migrate';
+import { CronService } from './jobs/CronService';
+import { createApp } from './http/app';
+import { createWishlistAlerts } from './wishlistAlerts';
+import { openDatabase, openMailer, resolveAdminToken } from './runtime';
+
+/** The composition root: the only place that builds the Pool, the mailer and the CronService. */
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+
+  const database = await openDatabase(config, logger);
+  const pool = createPool(database.url, logger);
+  const closers: Array<[string, () => Promise<unknown>]> = [['database', () => database.stop()], ['pool', () => pool.end()]];
+  let server: Server | undefined;
+  let cron: CronService | undefined;
+
+  const shutdown = async (signal: string) => {
+    logger.info(`🛑 ${signal} received: shutting down`);
+    const force = setTimeout(() => {
+      logger.error('Shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000);
+    force.unref();
+    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    if (cron && !(await cron.stop(config.shutdownTimeoutMs))) {
+      logger.warn(`A job run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting anyway`);
+    }
+    for (const [name, close] of closers.reverse()) {
+      await close().catch((err) => logger.warn({ err }, `Closing the ${name} failed`));
+    }
+    logger.info('👋 Stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await migrate(pool, logger);
+    const mailer = openMailer(config, logger);
+    closers.push(['mailer', () => mailer.close()]);
+    const admin = resolveAdminToken(config);
+
+    const alerts = createWishlistAlerts({ pool, mailer, logger, config });
+    cron = new CronService({ logger });
+    alerts.registerJobs(cron);
+
+    const app = createApp({ pool, cron, logger, adminToken: admin.token });
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.port, () => resolve(s));
+      s.once('error', reject);
+    });
+    cron.start();
+    printBanner(logger, { config, database, mailer: mailer.describe(), admin, port: config.port });
+  } catch (err) {
+    for (const [, close] of closers.reverse()) await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function printBanner(
+  logger: Logger,
+  info: {
+    config: ReturnType<typeof loadConfig>;
+    database: { url: string; embedded: boolean };
+    mailer: string;
+    admin: ReturnType<typeof resolveAdminToken>;
+    port: number;
+  },
+): void {
+  const { database, admin } = info;
+  const shownUrl = database.url.replace(/\/\/([^:/@]*):([^@]*)@/, database.embedded ? '//$1:$2@' : '//$1:***@');
+  const lines = [
+    `🚀 Wishlist alerts listening on http://localhost:${info.port}`,
+    `   Database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}  →  psql "${shownUrl}"`,
+    `   Mail: ${info.mailer}`,
+  ];
+  if (admin.created) lines.push(`   Admin token (shown once): ${admin.token}   (kept in ${admin.file})`);
+  else if (admin.file) lines.push(`   Admin token: in ${admin.file}`);
+  else lines.push('   Admin token: ADMIN_API_TOKEN');
+  lines.push(`   Try: curl -H "Authorization: Bearer $(cat ${admin.file ?? '<token file>'})" localhost:${info.port}/api/admin/wishlist-jobs/status`);
+  if (!admin.file) lines.pop();
+  logger.info(lines.join('\n'));
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+    } else {
+      process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,33 @@
+import type { Config, JobName } from '../config/config';
+import type { Logger } from '../logger';
+import type { NotificationResult, WishlistNotificationService } from '../services/WishlistNotificationService';
+import type { CronService } from './CronService';
+
+export const SALE_JOB: JobName = 'wishlist-sale-check';
+export const STOCK_JOB: JobName = 'wishlist-stock-check';
+
+export const JOB_DESCRIPTIONS: Record<JobName, string> = {
+  'wishlist-sale-check': 'Check wishlist items for sales and send notifications',
+  'wishlist-stock-check': 'Check wishlist items for stock availability and send notifications',
+};
+
+/** Registers the two wishlist jobs; each handler is one call into the service. */
+export function registerWishlistJobs(deps: {
+  cron: CronService;
+  notifications: WishlistNotificationService;
+  config: Pick<Config, 'jobs'>;
+  logger: Logger;
+}): void {
+  const { cron, notifications, config, logger } = deps;
+  const add = (name: JobName, label: string, check: () => Promise<NotificationResult>) =>
+    cron.addJob(name, { ...config.jobs[name], description: JOB_DESCRIPTIONS[name] }, async () => {
+      logger.info(`🔄 Running wishlist ${label} check...`);
+      const result = await check();
+      logger.info(`✅ Wishlist ${label} check complete: ${result.notified} notifications sent`);
+      if (result.errors > 0) logger.warn(`⚠️ ${result.errors} errors during wishlist ${label} check`);
+      return result;
+    });
+  add(SALE_JOB, 'sale', () => notifications.checkSales());
+  add(STOCK_JOB, 'stock', () => notifications.checkStock());
+  logger.info('✅ Wishlist notification cron jobs registered');
+}

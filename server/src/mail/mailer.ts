@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'fs';
+import path from 'path';
+import nodemailer from 'nodemailer';
+import type { Logger } from '../logger';
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** Stable per outbox message, so a resend after a crash is recognisable. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface SentMail {
+  /** The server's reply ("250 2.0.0 OK …") or the preview file's path. */
+  response: string;
+}
+
+/** What the services need of mail delivery: a real SMTP pool, the preview folder, or a test double. */
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<SentMail>;
+  close(): Promise<void>;
+  /** Where people look at sent mail, for the boot banner. */
+  describe(): string;
+}
+
+/** nodemailer over SMTP with a connection pool; `smtp://user:pass@host:587` or `smtps://…`. */
+export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): Mailer {
+  const transport = nodemailer.createTransport({
+    url: smtpUrl,
+    pool: true,
+    maxConnections: opts.poolSize,
+    maxMessages: Infinity,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+  const where = new URL(smtpUrl);
+  return {
+    async send(mail) {
+      const info = await transport.sendMail(mail);
+      return { response: String(info.response ?? '') };
+    },
+    async close() {
+      transport.close();
+    },
+    describe: () => `SMTP ${where.protocol}//${where.host}`,
+  };
+}
+
+/**
+ * Writes each message as an .eml file (open it in any mail client) instead of sending
+ * it: the default when no SMTP_URL is set, so a fresh checkout needs no mail server.
+ */
+export function createPreviewMailer(dir: string, logger: Logger): Mailer {
+  const outbox = path.resolve(dir);
+  mkdirSync(outbox, { recursive: true });
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail(mail);
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const safeId = mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '');
+      const file = path.join(outbox, `${stamp}-${safeId}.eml`);
+      writeFileSync(file, info.message as Buffer);
+      logger.info({ to: mail.to, file }, `📬 Mail written to ${path.relative(process.cwd(), file)}: "${mail.subject}"`);
+      return { response: `written to ${file}` };
+    },
+    async close() {},
+    describe: () => `preview folder ${outbox}`,
+  };
+}
