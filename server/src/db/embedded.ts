@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'fs';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'fs';
+import os from 'os';
 import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
@@ -59,6 +61,24 @@ function runningPostmasterPort(dataDir: string): number | undefined {
   }
 }
 
+/**
+ * As root, PostgreSQL runs as the 'postgres' system user, which must be able to walk
+ * down to its data directory. A checkout under a private home (/root is 0700) is not
+ * reachable, so the data then goes to a directory of its own under the system temp dir.
+ */
+function reachableDataDir(dir: string, logger: Logger): string {
+  if (process.getuid?.() !== 0) return dir;
+  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
+    if (existsSync(p) && (statSync(p).mode & 0o001) === 0) {
+      const fallback = path.join(os.tmpdir(), `wishlist-alerts-pg-${createHash('sha1').update(dir).digest('hex').slice(0, 10)}`);
+      logger.warn(`${p} is not reachable by the 'postgres' user PostgreSQL runs as under root; keeping the embedded database in ${fallback}`);
+      mkdirSync(fallback, { recursive: true, mode: 0o755 });
+      return path.join(fallback, path.basename(dir));
+    }
+    if (p === path.dirname(p)) return dir;
+  }
+}
+
 function makeUrls(port: number): Pick<EmbeddedDatabase, 'adminUrl' | 'urlFor'> {
   const urlFor = (db: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${db}`;
   return { adminUrl: urlFor('postgres'), urlFor };
@@ -70,7 +90,7 @@ function makeUrls(port: number): Pick<EmbeddedDatabase, 'adminUrl' | 'urlFor'> {
  * same directory (the script while the server runs) shares the running server.
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
-  const dir = path.resolve(dataDir);
+  const dir = reachableDataDir(path.resolve(dataDir), logger);
   const running = runningPostmasterPort(dir);
   if (running) {
     logger.debug({ dir, port: running }, 'Using the embedded PostgreSQL already running on this data directory');

@@ -1,0 +1,107 @@
+import { AddressInfo } from 'net';
+import { SMTPServer } from 'smtp-server';
+import { ParsedMail, simpleParser } from 'mailparser';
+
+export interface ReceivedMail {
+  to: string[];
+  from: string;
+  subject: string;
+  text: string;
+  html: string;
+  messageId: string;
+  parsed: ParsedMail;
+}
+
+type Reply = { code: number; message: string };
+
+/**
+ * A real SMTP server in the test process. It accepts everything unless told to refuse
+ * an address (`rejectRecipient`) or to fail the next messages (`failNext`).
+ */
+export class SmtpSink {
+  readonly received: ReceivedMail[] = [];
+  rejectRecipient: (address: string) => Reply | null = () => null;
+  private failures: Reply[] = [];
+  private server!: SMTPServer;
+  port = 0;
+
+  static async start(): Promise<SmtpSink> {
+    const sink = new SmtpSink();
+    await sink.listen();
+    return sink;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** The next `count` messages get this reply after their DATA (e.g. 451 for a transient failure). */
+  failNext(count: number, reply: Reply): void {
+    for (let i = 0; i < count; i++) this.failures.push(reply);
+  }
+
+  to(address: string): ReceivedMail[] {
+    return this.received.filter((m) => m.to.includes(address));
+  }
+
+  clear(): void {
+    this.received.length = 0;
+  }
+
+  private listen(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const reply = this.rejectRecipient(address.address);
+        if (!reply) return callback();
+        const err = new Error(reply.message) as Error & { responseCode: number };
+        err.responseCode = reply.code;
+        callback(err);
+      },
+      onData: (stream, session, callback) => {
+        simpleParser(stream)
+          .then((parsed) => {
+            const failure = this.failures.shift();
+            if (failure) {
+              const err = new Error(failure.message) as Error & { responseCode: number };
+              err.responseCode = failure.code;
+              return callback(err);
+            }
+            this.received.push({
+              to: session.envelope.rcptTo.map((r) => r.address),
+              from: typeof session.envelope.mailFrom === 'object' ? session.envelope.mailFrom.address : '',
+              subject: parsed.subject ?? '',
+              text: parsed.text ?? '',
+              html: typeof parsed.html === 'string' ? parsed.html : '',
+              messageId: parsed.messageId ?? '',
+              parsed,
+            });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.port = (this.server.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  /** Stops listening (connections are refused) until resume(). */
+  async pause(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async resume(): Promise<void> {
+    await this.listen();
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,62 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { loadConfig } from '../../src/config/config';
+import { silentLogger } from '../../src/logger';
+import { createSmtpMailer, Mailer } from '../../src/mail/mailer';
+import { CronService } from '../../src/jobs/CronService';
+import { createApp } from '../../src/http/app';
+import { createWishlistAlerts, WishlistAlerts } from '../../src/wishlistAlerts';
+import type { NotificationResult } from '../../src/services/WishlistNotificationService';
+import { FakeClock } from './fakeClock';
+import { SmtpSink } from './smtpSink';
+import { createTestDatabase, TestDatabase } from './testDatabase';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export type Via = 'service' | 'http';
+
+export interface Stack {
+  db: TestDatabase;
+  sink: SmtpSink;
+  clock: FakeClock;
+  mailer: Mailer;
+  alerts: WishlistAlerts;
+  cron: CronService;
+  app: Express;
+  /** Runs a check through the service or through POST /api/admin/wishlist-jobs/trigger-… */
+  check(kind: 'sale' | 'stock', via?: Via): Promise<NotificationResult>;
+  close(): Promise<void>;
+}
+
+/** The whole module on a database of its own and a real SMTP sink, as the server wires it. */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const db = await createTestDatabase();
+  const sink = await SmtpSink.start();
+  const clock = new FakeClock();
+  const config = loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, ...env });
+  const logger = silentLogger();
+  const mailer = createSmtpMailer(sink.url, { poolSize: 2 });
+  const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock });
+  const cron = new CronService({ logger });
+  alerts.registerJobs(cron);
+  const app = createApp({ pool: db.pool, cron, logger, adminToken: ADMIN_TOKEN });
+
+  async function check(kind: 'sale' | 'stock', via: Via = 'service'): Promise<NotificationResult> {
+    if (via === 'service') return kind === 'sale' ? alerts.notifications.checkSales() : alerts.notifications.checkStock();
+    const res = await request(app)
+      .post(`/api/admin/wishlist-jobs/trigger-${kind}-check`)
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    if (res.status !== 200) throw new Error(`trigger answered ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body.data;
+  }
+
+  return {
+    db, sink, clock, mailer, alerts, cron, app, check,
+    async close() {
+      await cron.stop();
+      await mailer.close();
+      await sink.stop();
+      await db.drop();
+    },
+  };
+}
