@@ -1,0 +1,151 @@
+import { addToWishlist, insertProduct, insertUser, startSale, updateProduct } from '../support/factories';
+import { Stack, startStack } from '../support/stack';
+
+describe('delivering wishlist alerts', () => {
+  let s: Stack;
+  beforeEach(async () => {
+    s = await startStack({ MAIL_FROM: 'Sim Shop <alerts@sim.example>', FRONTEND_URL: 'https://sim.example/' });
+  });
+  afterEach(() => s.close());
+
+  async function wishlistedOnSale(userId: number, name: string, regularPrice: number, salePrice: number, slug?: string) {
+    const productId = await insertProduct(s.db.pool, { name, regularPrice, slug });
+    await addToWishlist(s.db.pool, userId, productId);
+    await startSale(s.db.pool, productId, salePrice);
+    return productId;
+  }
+
+  async function notificationRows(userId: number) {
+    const { rows } = await s.db.pool.query(
+      `SELECT n.status, n.error, n.kind, n.sale_price::text, n.regular_price::text, m.attempts, m.status AS message_status,
+              w.last_sale_notified_at
+         FROM wishlist_notifications n JOIN wishlist_alert_messages m ON m.id = n.message_id
+         LEFT JOIN wishlists w ON w.id = n.wishlist_id
+        WHERE n.user_id = $1 ORDER BY n.id`,
+      [userId],
+    );
+    return rows;
+  }
+
+  test('when a shopper has several items on sale, then one email lists them all', async () => {
+    const ann = await insertUser(s.db.pool, { firstName: 'Ann' });
+    const bob = await insertUser(s.db.pool, { firstName: null });
+    await wishlistedOnSale(ann.id, 'Racing Wheel', 1299, 999, 'racing-wheel');
+    await wishlistedOnSale(ann.id, 'Pedals', 400, 300);
+    await wishlistedOnSale(ann.id, 'Seat', 900, 850);
+    await wishlistedOnSale(bob.id, 'Racing Wheel 2', 1299, 999);
+
+    expect(await s.check('sale')).toEqual({ checked: 4, notified: 4, emails: 2, errors: 0 });
+    const [mail] = s.sink.to(ann.email);
+    expect(s.sink.to(ann.email)).toHaveLength(1);
+    expect(mail.subject).toBe('On sale: Racing Wheel and 2 more from your wishlist');
+    expect(mail.from).toBe('alerts@sim.example');
+    expect(mail.messageId).toMatch(/^<wishlist-alert-\d+@sim\.example>$/);
+    for (const part of [mail.text, mail.html]) {
+      expect(part).toContain('Hi Ann,');
+      expect(part).toContain('https://sim.example/product/racing-wheel');
+      expect(part).toContain('$999.00');
+      expect(part).toContain('$1,299.00');
+      expect(part).toContain('23% off');
+      expect(part).toContain('Pedals');
+      expect(part).toContain('Seat');
+      expect(part).toContain('https://sim.example/account/wishlist');
+    }
+    expect(s.sink.to(bob.email)[0].text).toMatch(/^Hi,/);
+    const rows = await notificationRows(ann.id);
+    expect(rows.map((r) => [r.status, r.kind])).toEqual([['sent', 'sale'], ['sent', 'sale'], ['sent', 'sale']]);
+    expect(rows[0]).toMatchObject({ sale_price: '999.00', regular_price: '1299.00' });
+    expect(rows.every((r) => r.last_sale_notified_at instanceof Date)).toBe(true);
+  });
+
+  test('product and shopper text is escaped in the HTML part', async () => {
+    const user = await insertUser(s.db.pool, { firstName: '<b>Eve</b>' });
+    await wishlistedOnSale(user.id, '<img src=x onerror=alert(1)>', 100, 50);
+    await s.check('sale');
+    const [mail] = s.sink.to(user.email);
+    expect(mail.html).not.toContain('<img src=x');
+    expect(mail.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(mail.html).toContain('Hi &lt;b&gt;Eve&lt;/b&gt;,');
+    expect(mail.text).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  test('when SMTP is down, nothing is marked sent, and the alert goes out once at a later check', async () => {
+    const user = await insertUser(s.db.pool);
+    await wishlistedOnSale(user.id, 'Wheel', 200, 150);
+    await s.sink.pause();
+    expect(await s.check('sale')).toEqual({ checked: 1, notified: 0, emails: 0, errors: 1 });
+    let rows = await notificationRows(user.id);
+    expect(rows[0]).toMatchObject({ status: 'queued', message_status: 'pending', attempts: 1, last_sale_notified_at: null });
+    expect(rows[0].error).toMatch(/ECONNREFUSED|connect/i);
+
+    await s.sink.resume();
+    s.clock.advanceHours(1); // past the retry backoff, as the next hourly check would be
+    expect(await s.check('sale')).toEqual({ checked: 1, notified: 1, emails: 1, errors: 0 });
+    await s.check('sale');
+    expect(s.sink.to(user.email)).toHaveLength(1);
+    rows = await notificationRows(user.id);
+    expect(rows[0]).toMatchObject({ status: 'sent', message_status: 'sent', attempts: 2, error: null });
+  });
+
+  test('a transient 4xx reply is retried with backoff, not at once', async () => {
+    const user = await insertUser(s.db.pool);
+    await wishlistedOnSale(user.id, 'Wheel', 200, 150);
+    s.sink.failNext(1, { code: 451, message: 'Try again later' });
+    expect((await s.check('sale')).errors).toBe(1);
+    expect((await s.check('sale')).emails).toBe(0); // the retry is not due yet
+    s.clock.advanceHours(1);
+    expect((await s.check('sale')).emails).toBe(1);
+    expect(s.sink.to(user.email)).toHaveLength(1);
+  });
+
+  test('an address the server refuses (5xx) fails for good with the reply, and the other shoppers still get theirs', async () => {
+    const refused = await insertUser(s.db.pool, { email: 'nobody@refused.example' });
+    const fine = await insertUser(s.db.pool);
+    await wishlistedOnSale(refused.id, 'Wheel', 200, 150);
+    await wishlistedOnSale(fine.id, 'Wheel 2', 200, 150);
+    s.sink.rejectRecipient = (a) => (a === 'nobody@refused.example' ? { code: 550, message: 'No such user here' } : null);
+
+    expect(await s.check('sale')).toEqual({ checked: 2, notified: 1, emails: 1, errors: 1 });
+    expect(s.sink.to(fine.email)).toHaveLength(1);
+    const [row] = await notificationRows(refused.id);
+    expect(row).toMatchObject({ status: 'failed', message_status: 'failed', last_sale_notified_at: null });
+    expect(row.error).toContain('550');
+    expect(row.error).toContain('No such user here');
+
+    s.sink.rejectRecipient = () => null;
+    s.clock.advanceHours(24);
+    expect((await s.check('sale')).emails).toBe(0);
+    expect(s.sink.to(refused.email)).toHaveLength(0);
+  });
+
+  test('a message that keeps failing is given up after WISHLIST_MAIL_MAX_ATTEMPTS', async () => {
+    await s.close();
+    s = await startStack({ WISHLIST_MAIL_MAX_ATTEMPTS: '2' });
+    const user = await insertUser(s.db.pool);
+    await wishlistedOnSale(user.id, 'Wheel', 200, 150);
+    s.sink.failNext(5, { code: 421, message: 'Service not available' });
+    await s.check('sale');
+    s.clock.advanceHours(2);
+    await s.check('sale');
+    s.clock.advanceHours(10);
+    expect((await s.check('sale')).errors).toBe(0);
+    const [row] = await notificationRows(user.id);
+    expect(row).toMatchObject({ status: 'failed', message_status: 'failed', attempts: 2 });
+  });
+
+  test('K6 at send time: an item queued while in stock but out of stock when delivery runs is skipped, not sent', async () => {
+    const user = await insertUser(s.db.pool);
+    const productId = await insertProduct(s.db.pool, { stock: 0 });
+    await addToWishlist(s.db.pool, user.id, productId);
+    await updateProduct(s.db.pool, productId, { stock: 5 });
+    await s.sink.pause();
+    await s.check('stock'); // queued; delivery fails
+    await updateProduct(s.db.pool, productId, { stock: 0 });
+    await s.sink.resume();
+    s.clock.advanceHours(1);
+    expect(await s.check('stock')).toEqual({ checked: 0, notified: 0, emails: 0, errors: 0 });
+    expect(s.sink.to(user.email)).toHaveLength(0);
+    const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_notifications WHERE user_id = $1', [user.id]);
+    expect(rows).toEqual([{ status: 'skipped', error: 'out of stock again' }]);
+  });
+});
