@@ -5,6 +5,7 @@ import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
 import type { Logger } from '../logger';
+import { errorMessage } from '../errorMessage';
 
 export interface EmbeddedDatabase {
   /** Connection URL of the server's `postgres` database (for CREATE DATABASE). */
@@ -118,7 +119,7 @@ export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Pr
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`Embedded PostgreSQL did not start (data in ${dir}): ${err instanceof Error ? err.message : 'the server exited; run with LOG_LEVEL=trace to see its log'}`);
+    throw new Error(`Embedded PostgreSQL did not start (data in ${dir}): ${err ? errorMessage(err) : 'the server exited; run with LOG_LEVEL=trace to see its log'}`);
   }
   return { ...makeUrls(port), stop: () => pg.stop() };
 }

@@ -1,6 +1,7 @@
 import express, { Express } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from '../logger';
+import { errorMessage } from '../errorMessage';
 import type { CronService } from '../jobs/CronService';
 import { createAdminRouter } from './adminRouter';
 import { errorHandler, notFound } from './errors';
@@ -23,7 +24,7 @@ export function createApp(deps: AppDeps): Express {
       await deps.pool.query('SELECT 1');
       res.json({ status: 'ok', database: 'up' });
     } catch (err) {
-      res.status(503).json({ status: 'unavailable', database: 'down', error: (err as Error).message });
+      res.status(503).json({ status: 'unavailable', database: 'down', error: errorMessage(err) });
     }
   });
 

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { errorMessage } from '../errorMessage';
 import { isDatabaseUnavailable } from '../db/pool';
 import { JobBusyError, UnknownJobError } from '../jobs/CronService';
 
@@ -11,7 +12,7 @@ export class HttpError extends Error {
 }
 
 export const notFound: RequestHandler = (req) => {
-  throw new HttpError(404, `Not found: ${req.method} ${req.path}`);
+  throw new HttpError(404, `Not found: ${req.method} ${req.baseUrl}${req.path}`);
 };
 
 /** The one place errors become responses: JSON, never an HTML stack trace. */
@@ -30,7 +31,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message = err.message;
     } else if (isDatabaseUnavailable(err)) {
       status = 503;
-      message = `Database unavailable: ${err.message}`;
+      message = `Database unavailable: ${errorMessage(err)}`;
     } else if (err?.type === 'entity.parse.failed') {
       status = 400;
       message = `Malformed JSON in request body: ${err.message}`;

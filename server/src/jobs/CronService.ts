@@ -1,5 +1,6 @@
 import cron, { ScheduledTask } from 'node-cron';
 import type { Logger } from '../logger';
+import { errorMessage } from '../errorMessage';
 
 export interface JobConfig {
   schedule: string;
@@ -176,7 +177,7 @@ export class CronService {
         finish('succeeded');
         return result;
       } catch (err) {
-        record.error = err instanceof Error ? err.message : String(err);
+        record.error = errorMessage(err);
         finish('failed');
         this.deps.logger.error({ job: job.name, trigger, err }, `❌ Error in ${job.name} job: ${record.error}`);
         throw err;

@@ -3,6 +3,7 @@ import { randomBytes } from 'crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
+import { errorMessage } from '../errorMessage';
 import { claimMessages, FailedRecord, loadItems, markFailed, markSent, OutboxItem, SentRecord, skipStale } from '../db/outbox';
 import type { Mailer } from '../mail/mailer';
 import type { Money } from '../mail/format';
@@ -47,9 +48,8 @@ export function retryDelayMs(attempt: number, random = Math.random): number {
 }
 
 function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const e = err as Error & { response?: string; code?: string };
-  return (e.response ?? `${e.code ? `${e.code}: ` : ''}${e.message}`).slice(0, 1000);
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { response?: string; code?: string };
+  return (e.response ?? `${e.code ? `${e.code}: ` : ''}${errorMessage(err)}`).slice(0, 1000);
 }
 
 /** Delivers the outbox: claims due messages in batches, re-checks their items, sends, records. */
@@ -196,7 +196,7 @@ class SentWriter {
         return await this.write(records);
       } catch (err) {
         if (attempt >= 5) throw err;
-        this.logger.warn({ err: (err as Error).message, attempt }, 'Could not record sent wishlist alerts yet; retrying');
+        this.logger.warn({ err: errorMessage(err), attempt }, 'Could not record sent wishlist alerts yet; retrying');
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }

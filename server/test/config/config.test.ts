@@ -1,0 +1,87 @@
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.smtpUrl).toBeUndefined();
+    expect(c.jobs['wishlist-sale-check']).toEqual({ schedule: '0 * * * *', enabled: true, timezone: 'America/New_York' });
+    expect(c.jobs['wishlist-stock-check']).toEqual({ schedule: '*/30 * * * *', enabled: true, timezone: 'America/New_York' });
+    expect(c.stockCooldownHours).toBe(24);
+    expect(c.mailMaxAttempts).toBe(8);
+    expect(c.smtpPoolSize).toBe(5);
+    expect(c.logFormat).toBe('pretty');
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  test('each variable is read and parsed', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u:p@db:5432/shop',
+      SMTP_URL: 'smtps://u:p@mail.example:465',
+      WISHLIST_SALE_CHECK_ENABLED: 'false',
+      WISHLIST_STOCK_CHECK_SCHEDULE: '*/5 * * * *',
+      WISHLIST_JOBS_TIMEZONE: 'Europe/Berlin',
+      WISHLIST_STOCK_COOLDOWN_HOURS: '0.25',
+      FRONTEND_URL: 'https://shop.example/',
+    });
+    expect(c.port).toBe(8080);
+    expect(c.jobs['wishlist-sale-check'].enabled).toBe(false);
+    expect(c.jobs['wishlist-stock-check']).toEqual({ schedule: '*/5 * * * *', enabled: true, timezone: 'Europe/Berlin' });
+    expect(c.stockCooldownHours).toBe(0.25);
+    expect(c.frontendUrl).toBe('https://shop.example');
+  });
+
+  test('one error names every bad variable with its value', () => {
+    const problems = problemsOf({
+      WISHLIST_SALE_CHECK_SCHEDULE: '61 * * * *',
+      WISHLIST_STOCK_CHECK_ENABLED: 'maybe',
+      WISHLIST_JOBS_TIMEZONE: 'Mars/Olympus',
+      WISHLIST_STOCK_COOLDOWN_HOURS: '-1',
+      PORT: 'eighty',
+      FRONTEND_URL: 'not a url',
+      SMTP_URL: 'http://mail.example',
+    });
+    expect(problems).toHaveLength(7);
+    expect(problems.join('\n')).toEqual(expect.stringContaining('WISHLIST_SALE_CHECK_SCHEDULE="61 * * * *"'));
+    for (const name of ['WISHLIST_STOCK_CHECK_ENABLED="maybe"', 'WISHLIST_JOBS_TIMEZONE="Mars/Olympus"', 'WISHLIST_STOCK_COOLDOWN_HOURS="-1"', 'PORT="eighty"', 'FRONTEND_URL="not a url"', 'SMTP_URL="http://mail.example"']) {
+      expect(problems.some((p) => p.startsWith(name))).toBe(true);
+    }
+  });
+
+  test('secrets are masked in the message', () => {
+    const message = (() => {
+      try {
+        loadConfig({ DATABASE_URL: 'mysql://admin:hunter2@db/shop', ADMIN_API_TOKEN: 'tiny1' });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toContain('DATABASE_URL="mysql://admin:***@db/shop"');
+    expect(message).toContain('ADMIN_API_TOKEN="***"');
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('tiny1');
+  });
+
+  test('production refuses to boot without ADMIN_API_TOKEN', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['ADMIN_API_TOKEN is required when NODE_ENV=production']);
+    expect(loadConfig({ NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123' }).logFormat).toBe('json');
+  });
+
+  test('numbers must be in range and whole where it matters', () => {
+    expect(problemsOf({ WISHLIST_MAIL_MAX_ATTEMPTS: '2.5' })[0]).toMatch(/^WISHLIST_MAIL_MAX_ATTEMPTS="2.5": expected a whole number/);
+    expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT="70000"/);
+  });
+});
