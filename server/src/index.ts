@@ -1,12 +1,14 @@
 import 'dotenv/config';
 import type { Server } from 'http';
+import type { AddressInfo } from 'net';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger, Logger } from './logger';
-import { createPool } from './db/pool';
+import { createPool, describeDatabaseError } from './db/pool';
 import { migrate } from './db/migrate';
 import { CronService } from './jobs/CronService';
 import { createApp } from './http/app';
 import { createWishlistAlerts } from './wishlistAlerts';
+import { errorMessage } from './errorMessage';
 import { openDatabase, openMailer, resolveAdminToken } from './runtime';
 
 /** The composition root: the only place that builds the Pool, the mailer and the CronService. */
@@ -41,7 +43,9 @@ export async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await migrate(pool, logger);
+    await migrate(pool, logger).catch((err) => {
+      throw new Error(describeDatabaseError(err, database.url));
+    });
     const mailer = openMailer(config, logger);
     closers.push(['mailer', () => mailer.close()]);
     const admin = resolveAdminToken(config);
@@ -56,7 +60,8 @@ export async function main(): Promise<void> {
       s.once('error', reject);
     });
     cron.start();
-    printBanner(logger, { config, database, mailer: mailer.describe(), admin, port: config.port });
+    const { port } = server.address() as AddressInfo;
+    printBanner(logger, { database, mailer: mailer.describe(), admin, port });
   } catch (err) {
     for (const [, close] of closers.reverse()) await close().catch(() => undefined);
     throw err;
@@ -66,7 +71,6 @@ export async function main(): Promise<void> {
 function printBanner(
   logger: Logger,
   info: {
-    config: ReturnType<typeof loadConfig>;
     database: { url: string; embedded: boolean };
     mailer: string;
     admin: ReturnType<typeof resolveAdminToken>;
@@ -93,7 +97,7 @@ if (require.main === module) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
     } else {
-      process.stderr.write(`Failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+      process.stderr.write(`❌ Failed to start: ${errorMessage(err)}\n`);
     }
     process.exit(1);
   });

@@ -36,6 +36,13 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '3D000']);
 
+/** Says where the database is (password masked) when it cannot be reached, else the error's message. */
+export function describeDatabaseError(err: unknown, url: string): string {
+  if (!isDatabaseUnavailable(err)) return errorMessage(err);
+  const where = url.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
+  return `cannot reach PostgreSQL at ${where} (${errorMessage(err)}); is it running, and is DATABASE_URL right?`;
+}
+
 /** True when an error means the database cannot be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;

@@ -66,7 +66,7 @@ export function createPreviewMailer(dir: string, logger: Logger): Mailer {
       const safeId = mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '');
       const file = path.join(outbox, `${stamp}-${safeId}.eml`);
       writeFileSync(file, info.message as Buffer);
-      logger.info({ to: mail.to, file }, `📬 Mail written to ${path.relative(process.cwd(), file)}: "${mail.subject}"`);
+      logger.info(`📬 Mail written to ${path.relative(process.cwd(), file)}: "${mail.subject}"`);
       return { response: `written to ${file}` };
     },
     async close() {},

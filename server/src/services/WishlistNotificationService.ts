@@ -53,9 +53,9 @@ export class WishlistNotificationService {
     logger.info(`🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
     const sent = await delivery.deliver(kind);
     const result: NotificationResult = { checked: queued.checked, notified: sent.notified, emails: sent.emails, errors: sent.errors };
+    const skipped = sent.skipped ? `, ${sent.skipped} skipped (no longer due)` : '';
     logger.info(
-      { kind, ...result, queued: queued.queued, skipped: sent.skipped },
-      `✅ [${LABEL[kind]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked`,
+      `✅ [${LABEL[kind]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked${skipped}`,
     );
     return result;
   }

@@ -1,0 +1,110 @@
+import { mkdtempSync } from 'fs';
+import os from 'os';
+import path from 'path';
+import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
+import { SmtpSink } from '../support/smtpSink';
+import { spawnTs } from '../support/spawnTs';
+import { createTestDatabase, TestDatabase } from '../support/testDatabase';
+
+const TOKEN = 'process-test-token-0123456789';
+
+describe('the server process (server/src/index.ts)', () => {
+  let db: TestDatabase;
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    sink = await SmtpSink.start();
+  });
+  afterAll(async () => {
+    await sink.stop();
+    await db.drop();
+  });
+
+  test('boots, logs both jobs as the design does, serves the admin API, sends mail, and exits 0 on SIGTERM', async () => {
+    const server = spawnTs('server/src/index.ts', {
+      DATABASE_URL: db.url,
+      SMTP_URL: sink.url,
+      ADMIN_API_TOKEN: TOKEN,
+      PORT: '0',
+      WISHLIST_STOCK_CHECK_ENABLED: 'false',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wl-data-')),
+    });
+    try {
+      const [, port] = await server.waitFor(/listening on http:\/\/localhost:(\d+)/);
+      const out = server.output();
+      expect(out).toContain("✅ Cron job 'wishlist-sale-check' scheduled: 0 * * * * (Check wishlist items for sales and send notifications)");
+      expect(out).toContain("⏸️  Cron job 'wishlist-stock-check' disabled");
+      expect(out).toContain('✅ Wishlist notification cron jobs registered');
+
+      const user = await insertUser(db.pool);
+      const productId = await insertProduct(db.pool, { regularPrice: 50 });
+      await addToWishlist(db.pool, user.id, productId);
+      await startSale(db.pool, productId, 40);
+      const res = await fetch(`http://127.0.0.1:${port}/api/admin/wishlist-jobs/trigger-sale-check`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      expect(await res.json()).toEqual({ success: true, data: { checked: 1, notified: 1, emails: 1, errors: 0 }, message: 'Sale check completed' });
+      expect(sink.to(user.email)).toHaveLength(1);
+      for (const line of ['🔄 Running wishlist sale check...', '🔍 [Wishlist Sale Check] Checking 1 items...', '✅ [Wishlist Sale Check] Complete in ']) {
+        expect(server.output()).toContain(line);
+      }
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('Stopped');
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  test('refuses to boot on bad configuration, naming every bad variable and masking secrets', async () => {
+    const server = spawnTs('server/src/index.ts', {
+      WISHLIST_SALE_CHECK_SCHEDULE: 'every hour',
+      WISHLIST_JOBS_TIMEZONE: 'Nowhere/Special',
+      WISHLIST_STOCK_CHECK_ENABLED: 'nope',
+      SMTP_URL: 'smtp://user:s3cret@mail.example:587/x?bad',
+      PORT: '-1',
+      NODE_ENV: 'production',
+    });
+    expect(await server.exited).toBe(1);
+    const out = server.output();
+    expect(out).toContain('WISHLIST_SALE_CHECK_SCHEDULE="every hour"');
+    expect(out).toContain('WISHLIST_JOBS_TIMEZONE="Nowhere/Special"');
+    expect(out).toContain('WISHLIST_STOCK_CHECK_ENABLED="nope"');
+    expect(out).toContain('PORT="-1"');
+    expect(out).toContain('ADMIN_API_TOKEN is required when NODE_ENV=production');
+    expect(out).not.toContain('s3cret');
+    expect(out).not.toContain('listening');
+  });
+});
+
+describe('the script server/src/scripts/test-wishlist-jobs.ts', () => {
+  test('runs both checks once, prints both results and exits 0', async () => {
+    const db = await createTestDatabase();
+    const sink = await SmtpSink.start();
+    try {
+      const user = await insertUser(db.pool);
+      const productId = await insertProduct(db.pool, { stock: 0 });
+      await addToWishlist(db.pool, user.id, productId);
+      await db.pool.query('UPDATE products SET stock = 3 WHERE id = $1', [productId]);
+      const script = spawnTs('server/src/scripts/test-wishlist-jobs.ts', { DATABASE_URL: db.url, SMTP_URL: sink.url });
+      expect(await script.exited).toBe(0);
+      const out = script.output();
+      expect(out).toContain('Testing sale check...');
+      expect(out).toMatch(/Sale result: \{ checked: 0, notified: 0, emails: 0, errors: 0 \}/);
+      expect(out).toContain('Testing stock check...');
+      expect(out).toMatch(/Stock result: \{ checked: 1, notified: 1, emails: 1, errors: 0 \}/);
+      expect(sink.to(user.email)).toHaveLength(1);
+    } finally {
+      await sink.stop();
+      await db.drop();
+    }
+  });
+
+  test('prints a clear message and exits non-zero when the database cannot be reached', async () => {
+    const script = spawnTs('server/src/scripts/test-wishlist-jobs.ts', { DATABASE_URL: 'postgres://shop:pw@127.0.0.1:1/shop' });
+    expect(await script.exited).toBe(1);
+    expect(script.output()).toContain('❌ Wishlist job test failed: cannot reach PostgreSQL at postgres://shop:***@127.0.0.1:1/shop');
+  });
+});
