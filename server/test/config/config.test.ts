@@ -85,3 +85,23 @@ describe('loadConfig', () => {
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT="70000"/);
   });
 });
+
+describe('env.example', () => {
+  const { readFileSync } = jest.requireActual<typeof import('fs')>('fs');
+  const path = jest.requireActual<typeof import('path')>('path');
+  const dotenv = jest.requireActual<typeof import('dotenv')>('dotenv');
+  const root = path.resolve(__dirname, '../../..');
+
+  test('documents every variable the config reads', () => {
+    const documented = readFileSync(path.join(root, 'env.example'), 'utf8');
+    const source = readFileSync(path.join(root, 'server/src/config/config.ts'), 'utf8');
+    const read = [...source.matchAll(/\b(?:raw|str|bool|num|url|timezone|schedule|oneOf)\('([A-Z_]+)'/g)].map((m) => m[1]);
+    expect(read.length).toBeGreaterThan(20);
+    expect(read.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented))).toEqual([]);
+  });
+
+  test('its values are the defaults', () => {
+    const values = dotenv.parse(readFileSync(path.join(root, 'env.example'), 'utf8'));
+    expect(loadConfig(values)).toEqual(loadConfig({}));
+  });
+});
