@@ -21,6 +21,7 @@ export async function main(): Promise<void> {
   const closers: Array<[string, () => Promise<unknown>]> = [['database', () => database.stop()], ['pool', () => pool.end()]];
   let server: Server | undefined;
   let cron: CronService | undefined;
+  let abandonOwnRuns: (reason: string) => Promise<number> = async () => 0;
 
   const shutdown = async (signal: string) => {
     logger.info(`🛑 ${signal} received: shutting down`);
@@ -31,7 +32,9 @@ export async function main(): Promise<void> {
     force.unref();
     if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
     if (cron && !(await cron.stop(config.shutdownTimeoutMs))) {
-      logger.warn(`A job run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; exiting anyway`);
+      const reason = `abandoned: the instance shut down and the run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}`;
+      const n = await abandonOwnRuns(reason).catch(() => 0);
+      logger.warn(`${n} job run(s) did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; marked abandoned, exiting`);
     }
     for (const [name, close] of closers.reverse()) {
       await close().catch((err) => logger.warn({ err }, `Closing the ${name} failed`));
@@ -51,7 +54,9 @@ export async function main(): Promise<void> {
     const admin = resolveAdminToken(config);
 
     const alerts = createWishlistAlerts({ pool, mailer, logger, config });
-    cron = new CronService({ logger });
+    const coordinator = alerts.runCoordinator();
+    cron = new CronService({ logger, coordinator, missedRunPolicy: config.missedRunPolicy });
+    abandonOwnRuns = (reason) => coordinator.abandonOwnRuns(reason);
     alerts.registerJobs(cron);
 
     const app = createApp({ pool, cron, logger, adminToken: admin.token });
@@ -59,7 +64,7 @@ export async function main(): Promise<void> {
       const s = app.listen(config.port, () => resolve(s));
       s.once('error', reject);
     });
-    cron.start();
+    cron.start().catch((err) => logger.error(`Catching up on missed runs failed: ${errorMessage(err)}`));
     const { port } = server.address() as AddressInfo;
     printBanner(logger, { database, mailer: mailer.describe(), admin, port });
   } catch (err) {

@@ -10,10 +10,12 @@ import { WishlistNotificationService } from './services/WishlistNotificationServ
 import type { CronService } from './jobs/CronService';
 import { registerWishlistJobs } from './jobs/wishlistJobs';
 import { createAdminRouter } from './http/adminRouter';
+import { PgRunCoordinator } from './jobs/PgRunCoordinator';
 
 export type WishlistAlertsConfig = Pick<
   Config,
-  'jobs' | 'mailFrom' | 'frontendUrl' | 'shopName' | 'shopLocale' | 'shopCurrency' | 'batchSize' | 'mailMaxAttempts' | 'stockCooldownHours'
+  | 'jobs' | 'mailFrom' | 'frontendUrl' | 'shopName' | 'shopLocale' | 'shopCurrency' | 'batchSize' | 'mailMaxAttempts'
+  | 'stockCooldownHours' | 'smtpPoolSize' | 'instanceId' | 'leaseMs'
 >;
 
 export interface WishlistAlerts {
@@ -23,6 +25,8 @@ export interface WishlistAlerts {
   registerJobs(cron: CronService): void;
   /** The admin API, to mount at /api/admin/wishlist-jobs. */
   adminRouter(cron: CronService, adminToken: string): Router;
+  /** A coordinator for the host's CronService, so each tick runs on one instance only. */
+  runCoordinator(): PgRunCoordinator;
 }
 
 /**
@@ -50,6 +54,9 @@ export function createWishlistAlerts(deps: {
       money: moneyFormatter(config.shopLocale, config.shopCurrency),
       batchSize: config.batchSize,
       maxAttempts: config.mailMaxAttempts,
+      concurrency: config.smtpPoolSize,
+      instanceId: config.instanceId,
+      leaseMs: config.leaseMs,
     },
   });
   const notifications = new WishlistNotificationService({
@@ -63,6 +70,7 @@ export function createWishlistAlerts(deps: {
     notifications,
     delivery,
     registerJobs: (cron) => registerWishlistJobs({ cron, notifications, config, logger }),
-    adminRouter: (cron, adminToken) => createAdminRouter({ cron, adminToken }),
+    adminRouter: (cron, adminToken) => createAdminRouter({ cron, db: pool, adminToken }),
+    runCoordinator: () => new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
   };
 }

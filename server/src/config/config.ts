@@ -1,3 +1,4 @@
+import { hostname } from 'os';
 import cron from 'node-cron';
 
 export type JobName = 'wishlist-sale-check' | 'wishlist-stock-check';
@@ -30,6 +31,11 @@ export interface Config {
   mailMaxAttempts: number;
   smtpPoolSize: number;
   batchSize: number;
+  /** Names this process in the run history and on claimed outbox messages. */
+  instanceId: string;
+  /** How long a run or a claimed message stays ours without a heartbeat. */
+  leaseMs: number;
+  missedRunPolicy: 'once' | 'skip';
 }
 
 export class ConfigError extends Error {
@@ -182,6 +188,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     mailMaxAttempts: num('WISHLIST_MAIL_MAX_ATTEMPTS', 8, { integer: true, min: 1, max: 100 }),
     smtpPoolSize: num('WISHLIST_SMTP_POOL_SIZE', 5, { integer: true, min: 1, max: 100 }),
     batchSize: num('WISHLIST_BATCH_SIZE', 200, { integer: true, min: 1, max: 10000 }),
+    instanceId: str('INSTANCE_ID', `${hostname()}-${process.pid}`),
+    leaseMs: num('WISHLIST_LEASE_SECONDS', 60, { min: 1, max: 86400 }) * 1000,
+    missedRunPolicy: oneOf('WISHLIST_MISSED_RUN_POLICY', ['once', 'skip'] as const, 'once'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -162,3 +162,13 @@ export async function markFailed(db: Db, failed: FailedRecord[], now: Date): Pro
     [failed.map((f) => f.messageId), failed.map((f) => f.error), failed.map((f) => f.retryAt), now],
   );
 }
+
+/** Keeps messages this deliverer holds from being taken by another while it works on them. */
+export async function renewMessageLeases(db: Db, ids: string[], owner: string, now: Date, leaseMs: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE wishlist_alert_messages SET locked_until = $3::timestamptz + make_interval(secs => $4::float8 / 1000)
+      WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'sending'`,
+    [ids, owner, now, leaseMs],
+  );
+}

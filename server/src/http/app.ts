@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  app.use('/api/admin/wishlist-jobs', createAdminRouter({ cron: deps.cron, adminToken: deps.adminToken }));
+  app.use('/api/admin/wishlist-jobs', createAdminRouter({ cron: deps.cron, db: deps.pool, adminToken: deps.adminToken }));
   app.use('/api', notFound);
   app.use(errorHandler(deps.logger));
   return app;

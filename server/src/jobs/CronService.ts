@@ -9,9 +9,27 @@ export interface JobConfig {
   timezone: string;
 }
 
-export type RunTrigger = 'scheduled' | 'manual';
+export type RunTrigger = 'scheduled' | 'manual' | 'catch-up';
+
+/**
+ * Agreement between instances on who runs what (PostgreSQL in production, see
+ * PgRunCoordinator). Without one, the service coordinates within this process only.
+ */
+export interface RunCoordinator {
+  readonly leaseMs: number;
+  /** A run id, or null when it is not ours to run: that slot was taken, or the job runs elsewhere. */
+  claim(job: string, trigger: RunTrigger, slot: Date | null): Promise<string | null>;
+  renew(runId: string): Promise<void>;
+  finish(runId: string, status: 'succeeded' | 'failed', result: unknown, error: string | null): Promise<void>;
+  /** True when the job ran before `slot` and nothing has served that slot since. */
+  wasMissed(job: string, slot: Date): Promise<boolean>;
+}
+
+export type MissedRunPolicy = 'once' | 'skip';
 
 export interface JobRun {
+  /** The run's id in the coordinator's history, when there is one. */
+  runId: string | null;
   trigger: RunTrigger;
   startedAt: string;
   finishedAt: string | null;
@@ -66,7 +84,9 @@ export class CronService {
   private started = false;
   private stopped = false;
 
-  constructor(private readonly deps: { logger: Logger }) {}
+  constructor(
+    private readonly deps: { logger: Logger; coordinator?: RunCoordinator; missedRunPolicy?: MissedRunPolicy },
+  ) {}
 
   addJob<T>(name: string, config: JobConfig, handler: JobHandler<T>): void {
     if (this.jobs.has(name)) throw new Error(`Job '${name}' is already registered`);
@@ -97,10 +117,32 @@ export class CronService {
     }
   }
 
-  /** Starts firing every enabled job. */
-  start(): void {
+  /**
+   * Starts firing every enabled job. With missed-run policy 'once', a job whose last
+   * scheduled time passed while no instance was up runs once now ('catch-up'); the
+   * returned promise settles when those runs have.
+   */
+  start(): Promise<void> {
     this.started = true;
-    for (const job of this.jobs.values()) if (job.config.enabled) job.task.start();
+    const catchUps: Promise<unknown>[] = [];
+    for (const job of this.jobs.values()) {
+      if (!job.config.enabled) continue;
+      job.task.start();
+      if (this.deps.coordinator && this.deps.missedRunPolicy !== 'skip') catchUps.push(this.catchUp(job));
+    }
+    return Promise.all(catchUps).then(() => undefined);
+  }
+
+  private async catchUp(job: Job): Promise<void> {
+    const slot = previousFireTime(job.task, new Date());
+    try {
+      if (!slot || !(await this.deps.coordinator!.wasMissed(job.name, slot))) return;
+      if (job.current) return;
+      this.deps.logger.info(`⏪ '${job.name}' missed its run at ${slot.toISOString()} while no instance was up; running it once now`);
+      await this.run(job, 'catch-up', slot);
+    } catch {
+      // recorded and logged by run(); a failed check for missed runs is logged below
+    }
   }
 
   /** Stops firing, then waits for runs in progress (up to timeoutMs); true if they all finished. */
@@ -153,8 +195,47 @@ export class CronService {
   }
 
   private run(job: Job, trigger: RunTrigger, scheduledAt: Date | null): Promise<unknown> {
+    const current = this.claimAndRun(job, trigger, scheduledAt).finally(() => {
+      job.current = null;
+    });
+    job.current = current;
+    return current;
+  }
+
+  /** Claims the run with the coordinator (if any), then runs the handler with a lease heartbeat. */
+  private async claimAndRun(job: Job, trigger: RunTrigger, scheduledAt: Date | null): Promise<unknown> {
+    const { coordinator, logger } = this.deps;
+    let runId: string | null = null;
+    if (coordinator) {
+      try {
+        runId = await coordinator.claim(job.name, trigger, scheduledAt);
+      } catch (err) {
+        logger.error({ job: job.name, trigger }, `❌ ${job.name}: could not claim the ${trigger} run: ${errorMessage(err)}`);
+        throw err;
+      }
+      if (runId === null) {
+        if (trigger === 'manual') throw new JobBusyError(job.name);
+        logger.debug({ job: job.name, slot: scheduledAt }, `'${job.name}' at ${scheduledAt?.toISOString()} is run by another instance`);
+        return undefined;
+      }
+    }
+    const heartbeat =
+      runId && coordinator
+        ? setInterval(() => {
+            coordinator.renew(runId!).catch((err) => logger.warn({ job: job.name }, `Could not renew the lease of run ${runId}: ${errorMessage(err)}`));
+          }, Math.max(50, coordinator.leaseMs / 3))
+        : null;
+    try {
+      return await this.execute(job, trigger, scheduledAt, runId);
+    } finally {
+      if (heartbeat) clearInterval(heartbeat);
+    }
+  }
+
+  private async execute(job: Job, trigger: RunTrigger, scheduledAt: Date | null, runId: string | null): Promise<unknown> {
     const started = Date.now();
     const record: JobRun = {
+      runId,
       trigger,
       startedAt: new Date(started).toISOString(),
       finishedAt: null,
@@ -164,27 +245,28 @@ export class CronService {
       error: null,
     };
     job.lastRun = record;
-    const finish = (status: JobRun['status']) => {
+    const finish = async (status: 'succeeded' | 'failed') => {
       record.finishedAt = new Date().toISOString();
       record.durationMs = Date.now() - started;
       record.status = status;
-      job.current = null;
-    };
-    const current = (async () => {
-      try {
-        const result = await job.handler({ trigger, scheduledAt });
-        record.result = result ?? null;
-        finish('succeeded');
-        return result;
-      } catch (err) {
-        record.error = errorMessage(err);
-        finish('failed');
-        this.deps.logger.error({ job: job.name, trigger, err }, `❌ Error in ${job.name} job: ${record.error}`);
-        throw err;
+      if (runId && this.deps.coordinator) {
+        // If the database is gone, the run's lease expires and it is marked abandoned.
+        await this.deps.coordinator
+          .finish(runId, status, record.result, record.error)
+          .catch((err) => this.deps.logger.warn({ job: job.name }, `Could not record the end of run ${runId}: ${errorMessage(err)}`));
       }
-    })();
-    job.current = current;
-    return current;
+    };
+    try {
+      const result = await job.handler({ trigger, scheduledAt });
+      record.result = result ?? null;
+      await finish('succeeded');
+      return result;
+    } catch (err) {
+      record.error = errorMessage(err);
+      this.deps.logger.error({ job: job.name, trigger }, `❌ Error in ${job.name} job: ${record.error}`);
+      await finish('failed');
+      throw err;
+    }
   }
 
   private view(job: Job): JobView {
@@ -198,4 +280,20 @@ export class CronService {
       nextRuns,
     };
   }
+}
+
+/**
+ * The latest fire time at or before `now` (node-cron has no such call): walks back whole
+ * minutes, or seconds for a six-field expression, within a bounded window.
+ */
+export function previousFireTime(task: ScheduledTask, now: Date): Date | null {
+  const seconds = task.getPattern().trim().split(/\s+/).length === 6;
+  const step = seconds ? 1000 : 60_000;
+  const steps = seconds ? 3600 : 31 * 24 * 60;
+  let t = Math.floor(now.getTime() / step) * step;
+  for (let i = 0; i <= steps; i++, t -= step) {
+    const d = new Date(t);
+    if (task.match(d)) return d;
+  }
+  return null;
 }

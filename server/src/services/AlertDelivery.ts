@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { claimMessages, FailedRecord, loadItems, markFailed, markSent, OutboxItem, SentRecord, skipStale } from '../db/outbox';
+import { claimMessages, loadItems, markFailed, markSent, OutboxItem, renewMessageLeases, SentRecord, skipStale } from '../db/outbox';
 import type { Mailer } from '../mail/mailer';
 import type { Money } from '../mail/format';
 import { AlertKind, renderAlertEmail } from '../mail/templates';
@@ -52,35 +52,112 @@ function describeError(err: unknown): string {
   return (e.response ?? `${e.code ? `${e.code}: ` : ''}${errorMessage(err)}`).slice(0, 1000);
 }
 
-/** Delivers the outbox: claims due messages in batches, re-checks their items, sends, records. */
+/** A claimed message with the items still worth announcing. */
+interface Ready {
+  id: string;
+  attempts: number;
+  items: OutboxItem[];
+}
+
+/**
+ * Delivers the outbox. Up to `concurrency` workers (the SMTP pool size) each take a
+ * message, send it, and wait until it is recorded before taking the next, so a crash can
+ * resend at most `concurrency` messages: those in flight. Records are group-committed
+ * (one UPDATE for all that finished meanwhile), and the next batch is claimed while
+ * the workers drain the current one.
+ */
 export class AlertDelivery {
   private readonly instanceId: string;
   private readonly leaseMs: number;
 
   constructor(
-    private readonly deps: { pool: Pool; mailer: Mailer; logger: Logger; clock: Clock; settings: DeliverySettings },
+    private readonly deps: {
+      pool: Pool;
+      mailer: Mailer;
+      logger: Logger;
+      clock: Clock;
+      settings: DeliverySettings & { concurrency: number };
+    },
   ) {
     this.instanceId = deps.settings.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.leaseMs = deps.settings.leaseMs ?? 10 * 60_000;
+    this.leaseMs = deps.settings.leaseMs ?? 60_000;
   }
 
   async deliver(kind: AlertKind): Promise<DeliveryResult> {
-    const { pool, clock, settings } = this.deps;
+    const { pool, clock, logger, settings } = this.deps;
     const total: DeliveryResult = { notified: 0, emails: 0, errors: 0, skipped: 0 };
-    for (;;) {
+    const held = new Set<string>(); // claimed and not yet recorded: their leases are renewed
+    const buffer: Ready[] = [];
+    let exhausted = false;
+    let refilling: Promise<void> | null = null;
+    let failure: unknown = null; // the first error stops every worker; the run reports it
+
+    const refill = async () => {
       const claimed = await claimMessages(pool, kind, clock.now(), settings.batchSize, this.instanceId, this.leaseMs);
-      if (claimed.length === 0) return total;
-      const batch = await this.deliverBatch(kind, claimed.map((m) => ({ id: m.id, attempts: m.attempts })));
-      total.notified += batch.notified;
-      total.emails += batch.emails;
-      total.errors += batch.errors;
-      total.skipped += batch.skipped;
+      if (claimed.length === 0) {
+        exhausted = true;
+        return;
+      }
+      claimed.forEach((m) => held.add(m.id));
+      const { ready, stale, empty } = await this.prepare(claimed);
+      await skipStale(pool, stale, empty, clock.now());
+      empty.forEach((id) => held.delete(id));
+      total.skipped += stale.length;
+      buffer.push(...ready);
+    };
+    // Single-flight: one claim at a time, started when the buffer runs low.
+    const next = async (): Promise<Ready | undefined> => {
+      for (;;) {
+        if (failure) return undefined;
+        if (buffer.length <= settings.concurrency && !exhausted && !refilling) {
+          refilling = refill()
+            .catch((err) => {
+              failure ??= err;
+            })
+            .finally(() => (refilling = null));
+        }
+        if (buffer.length > 0) return buffer.shift();
+        if (refilling) await refilling;
+        else if (exhausted) return undefined;
+      }
+    };
+
+    const writer = new SentWriter((records) => markSent(pool, kind, records, clock.now()), logger);
+    const heartbeat = setInterval(() => {
+      renewMessageLeases(pool, [...held], this.instanceId, clock.now(), this.leaseMs).catch((err) =>
+        logger.warn(`Could not renew the leases of claimed wishlist alerts: ${errorMessage(err)}`),
+      );
+    }, Math.max(50, this.leaseMs / 3));
+
+    const worker = async () => {
+      try {
+        for (let m = await next(); m; m = await next()) {
+          const outcome = await this.sendOne(kind, m, writer);
+          held.delete(m.id);
+          if (outcome === 'sent') {
+            total.emails += 1;
+            total.notified += m.items.length;
+          } else {
+            total.errors += 1;
+          }
+        }
+      } catch (err) {
+        failure ??= err;
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: settings.concurrency }, worker));
+      await writer.drain();
+      while (refilling) await refilling;
+    } finally {
+      clearInterval(heartbeat);
     }
+    if (failure) throw failure;
+    return total;
   }
 
-  private async deliverBatch(kind: AlertKind, claimed: { id: string; attempts: number }[]): Promise<DeliveryResult> {
-    const { pool, clock, logger } = this.deps;
-    const items = await loadItems(pool, claimed.map((m) => m.id), clock.now());
+  private async prepare(claimed: { id: string; attempts: number }[]) {
+    const items = await loadItems(this.deps.pool, claimed.map((m) => m.id), this.deps.clock.now());
     const fresh = new Map<string, OutboxItem[]>();
     for (const item of items) {
       if (item.staleReason) continue;
@@ -88,38 +165,33 @@ export class AlertDelivery {
       list.push(item);
       fresh.set(item.messageId, list);
     }
-    const stale = items.filter((i) => i.staleReason);
-    const empty = claimed.filter((m) => !fresh.has(m.id)).map((m) => m.id);
-    await skipStale(pool, stale, empty, clock.now());
+    return {
+      ready: claimed.filter((m) => fresh.has(m.id)).map((m) => ({ ...m, items: fresh.get(m.id)! })),
+      stale: items.filter((i) => i.staleReason),
+      empty: claimed.filter((m) => !fresh.has(m.id)).map((m) => m.id),
+    };
+  }
 
-    const writer = new SentWriter((records) => markSent(pool, kind, records, clock.now()), logger);
-    const failed: FailedRecord[] = [];
-    let notified = 0;
-    await Promise.all(
-      claimed
-        .filter((m) => fresh.has(m.id))
-        .map(async (m) => {
-          const list = fresh.get(m.id)!;
-          try {
-            const sent = await this.deps.mailer.send(this.compose(kind, m.id, list));
-            notified += list.length;
-            writer.add({ messageId: m.id, response: sent.response, items: list });
-            logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${list[0].email.replace(/^(.).*@/, '$1***@')} about ${list.map((i) => i.name).join(', ')}`);
-          } catch (err) {
-            const permanent = isPermanentMailError(err);
-            const giveUp = permanent || m.attempts >= this.deps.settings.maxAttempts;
-            const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts));
-            failed.push({ messageId: m.id, error: describeError(err), retryAt });
-            logger.warn(
-              { messageId: m.id, attempt: m.attempts, error: describeError(err), retryAt },
-              giveUp ? `❌ Wishlist alert ${m.id} failed for good` : `⚠️ Wishlist alert ${m.id} failed; will retry`,
-            );
-          }
-        }),
-    );
-    await writer.drain();
-    await markFailed(pool, failed, clock.now());
-    return { notified, emails: writer.written, errors: failed.length, skipped: stale.length };
+  private async sendOne(kind: AlertKind, m: Ready, writer: SentWriter): Promise<'sent' | 'failed'> {
+    const { clock, logger, settings, pool } = this.deps;
+    let response: string;
+    try {
+      response = (await this.deps.mailer.send(this.compose(kind, m.id, m.items))).response;
+    } catch (err) {
+      const permanent = isPermanentMailError(err);
+      const giveUp = permanent || m.attempts >= settings.maxAttempts;
+      const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts));
+      const error = describeError(err);
+      logger.warn(
+        { messageId: m.id, attempt: m.attempts, error, retryAt },
+        giveUp ? `❌ Wishlist alert ${m.id} failed for good: ${error}` : `⚠️ Wishlist alert ${m.id} failed; will retry: ${error}`,
+      );
+      await markFailed(pool, [{ messageId: m.id, error, retryAt }], clock.now());
+      return 'failed';
+    }
+    await writer.add({ messageId: m.id, response, items: m.items });
+    logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);
+    return 'sent';
   }
 
   private compose(kind: AlertKind, messageId: string, items: OutboxItem[]) {
@@ -151,42 +223,35 @@ export class AlertDelivery {
 }
 
 /**
- * Records accepted messages as soon as possible, coalescing those that complete while a
- * write is under way into the next write: a crash can then resend only the messages in
- * flight, without paying one database round trip per message.
+ * Group commit for accepted messages: records that arrive while a write is under way go
+ * into the next write together. add() resolves once its record is written.
  */
 class SentWriter {
-  private queue: SentRecord[] = [];
+  private queue: Array<{ record: SentRecord; done: () => void; fail: (err: unknown) => void }> = [];
   private running: Promise<void> | null = null;
-  private failure: unknown = null;
-  written = 0;
 
   constructor(private readonly write: (records: SentRecord[]) => Promise<void>, private readonly logger: Logger) {}
 
-  add(record: SentRecord): void {
-    this.queue.push(record);
-    if (!this.running) {
-      this.running = this.loop().catch((err) => {
-        this.failure = err;
-      });
-    }
+  add(record: SentRecord): Promise<void> {
+    return new Promise((done, fail) => {
+      this.queue.push({ record, done, fail });
+      if (!this.running) this.running = this.loop().finally(() => (this.running = null));
+    });
   }
 
-  /** Waits for every record to be written; throws if one could not be. */
   async drain(): Promise<void> {
     while (this.running) await this.running;
-    if (this.failure) throw this.failure;
   }
 
   private async loop(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const records = this.queue.splice(0);
-        await this.writeWithRetry(records);
-        this.written += records.length;
+    while (this.queue.length > 0) {
+      const entries = this.queue.splice(0);
+      try {
+        await this.writeWithRetry(entries.map((e) => e.record));
+        entries.forEach((e) => e.done());
+      } catch (err) {
+        entries.forEach((e) => e.fail(err));
       }
-    } finally {
-      this.running = null;
     }
   }
 
@@ -196,7 +261,7 @@ class SentWriter {
         return await this.write(records);
       } catch (err) {
         if (attempt >= 5) throw err;
-        this.logger.warn({ err: errorMessage(err), attempt }, 'Could not record sent wishlist alerts yet; retrying');
+        this.logger.warn({ attempt }, `Could not record sent wishlist alerts yet; retrying: ${errorMessage(err)}`);
         await new Promise((r) => setTimeout(r, 200 * attempt));
       }
     }

@@ -37,7 +37,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const logger = silentLogger();
   const mailer = createSmtpMailer(sink.url, { poolSize: 2 });
   const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock });
-  const cron = new CronService({ logger });
+  const cron = new CronService({ logger, coordinator: alerts.runCoordinator() });
   alerts.registerJobs(cron);
   const app = createApp({ pool: db.pool, cron, logger, adminToken: ADMIN_TOKEN });
 

@@ -1,0 +1,126 @@
+import type { Db } from './pool';
+
+export type RunTrigger = 'scheduled' | 'manual' | 'catch-up';
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
+
+export interface RunRow {
+  id: string;
+  job: string;
+  slot: string | null;
+  trigger: RunTrigger;
+  instanceId: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  result: unknown;
+  error: string | null;
+}
+
+const COLUMNS = `id::text, job, slot, trigger, instance_id AS "instanceId", status, started_at AS "startedAt",
+  finished_at AS "finishedAt", duration_ms AS "durationMs", result, error`;
+
+/** Marks running rows whose instance stopped renewing the lease as abandoned. */
+export async function abandonExpired(db: Db, job?: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE wishlist_job_runs
+        SET status = 'abandoned', finished_at = lease_until,
+            duration_ms = (extract(epoch FROM lease_until - started_at) * 1000)::int,
+            error = coalesce(error, 'abandoned: its instance stopped renewing the lease (crashed or cut off)')
+      WHERE status = 'running' AND lease_until < now() AND ($1::text IS NULL OR job = $1)`,
+    [job ?? null],
+  );
+  return rowCount ?? 0;
+}
+
+/**
+ * Claims a run in one atomic INSERT: refused (null) when that slot was already claimed,
+ * or when the job is running anywhere (the partial unique index on running rows).
+ */
+export async function claimRun(
+  db: Db, job: string, trigger: RunTrigger, slot: Date | null, instanceId: string, leaseMs: number,
+): Promise<string | null> {
+  await abandonExpired(db, job);
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO wishlist_job_runs (job, slot, trigger, instance_id, lease_until)
+     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::float8 / 1000))
+     ON CONFLICT DO NOTHING
+     RETURNING id::text`,
+    [job, slot, trigger, instanceId, leaseMs],
+  );
+  return rows[0]?.id ?? null;
+}
+
+export async function renewLease(db: Db, runId: string, leaseMs: number): Promise<void> {
+  await db.query(
+    `UPDATE wishlist_job_runs SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
+      WHERE id = $1 AND status = 'running'`,
+    [runId, leaseMs],
+  );
+}
+
+export async function finishRun(db: Db, runId: string, status: 'succeeded' | 'failed', result: unknown, error: string | null): Promise<void> {
+  await db.query(
+    `UPDATE wishlist_job_runs
+        SET status = $2, result = $3, error = $4, finished_at = now(),
+            duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+      WHERE id = $1 AND status = 'running'`,
+    [runId, status, result === undefined ? null : JSON.stringify(result), error],
+  );
+}
+
+/** At shutdown: this instance's runs that did not finish in time. */
+export async function abandonInstanceRuns(db: Db, instanceId: string, reason: string): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE wishlist_job_runs
+        SET status = 'abandoned', finished_at = now(), error = $2,
+            duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
+      WHERE instance_id = $1 AND status = 'running'`,
+    [instanceId, reason],
+  );
+  return rowCount ?? 0;
+}
+
+export interface RunFilter {
+  job?: string;
+  status?: RunStatus;
+  limit: number;
+  /** Only runs with an id below this one (the next page). */
+  before?: string;
+}
+
+export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
+  const { rows } = await db.query<RunRow>(
+    `SELECT ${COLUMNS} FROM wishlist_job_runs
+      WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status = $2)
+        AND ($3::bigint IS NULL OR id < $3)
+      ORDER BY id DESC LIMIT $4`,
+    [f.job ?? null, f.status ?? null, f.before ?? null, f.limit],
+  );
+  return rows;
+}
+
+/** The latest run of each job, and the one running now if any, in one query. */
+export async function latestRuns(db: Db, jobs: string[]): Promise<Map<string, { last: RunRow | null; running: RunRow | null }>> {
+  const { rows } = await db.query<RunRow & { kind: 'last' | 'running' }>(
+    `SELECT 'last' AS kind, r.* FROM unnest($1::text[]) AS j(name)
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_job_runs WHERE job = j.name ORDER BY id DESC LIMIT 1) r
+     UNION ALL
+     SELECT 'running' AS kind, ${COLUMNS} FROM wishlist_job_runs
+      WHERE job = ANY($1::text[]) AND status = 'running' AND lease_until >= now()`,
+    [jobs],
+  );
+  const out = new Map(jobs.map((j) => [j, { last: null as RunRow | null, running: null as RunRow | null }]));
+  for (const { kind, ...row } of rows) out.get(row.job)![kind === 'last' ? 'last' : 'running'] = row as RunRow;
+  return out;
+}
+
+/** True when the job has run before `slot` but nothing has served that slot: a tick missed while down. */
+export async function wasMissed(db: Db, job: string, slot: Date): Promise<boolean> {
+  const { rows } = await db.query<{ missed: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM wishlist_job_runs WHERE job = $1 AND started_at < $2)
+            AND NOT EXISTS (SELECT 1 FROM wishlist_job_runs WHERE job = $1 AND (slot >= $2 OR started_at >= $2)) AS missed`,
+    [job, slot],
+  );
+  return rows[0].missed;
+}

@@ -1,0 +1,24 @@
+-- Run history, and the claims that make each scheduled tick run on exactly one instance.
+-- Every instance schedules the jobs; the first to insert the (job, slot) row runs the tick.
+-- At most one row per job is 'running' (any trigger, any instance), so a run never
+-- overlaps another; a running row whose lease ran out (its instance died) is marked
+-- 'abandoned' by the next claimant and blocks nothing.
+CREATE TABLE IF NOT EXISTS wishlist_job_runs (
+  id bigserial PRIMARY KEY,
+  job text NOT NULL,
+  -- The scheduled time this run serves; null for a manual run.
+  slot timestamptz,
+  trigger text NOT NULL CHECK (trigger IN ('scheduled', 'manual', 'catch-up')),
+  instance_id text NOT NULL,
+  status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned')),
+  started_at timestamptz NOT NULL DEFAULT now(),
+  finished_at timestamptz,
+  duration_ms integer,
+  lease_until timestamptz NOT NULL,
+  result jsonb,
+  error text
+);
+CREATE UNIQUE INDEX IF NOT EXISTS wishlist_job_runs_one_per_slot ON wishlist_job_runs (job, slot) WHERE slot IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS wishlist_job_runs_one_running ON wishlist_job_runs (job) WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS wishlist_job_runs_by_job ON wishlist_job_runs (job, id DESC);
+CREATE INDEX IF NOT EXISTS wishlist_job_runs_by_status ON wishlist_job_runs (status, id DESC);
