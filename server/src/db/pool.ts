@@ -21,16 +21,23 @@ export function createPool(connectionString: string, logger: Logger, opts: { max
 /** Runs `work` in one transaction on one checked-out client; rolls back on any error. */
 export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A checked-out client whose connection dies emits 'error' besides failing its query;
+  // unheard, that event would crash the process. The failing query reports the problem.
+  const ignore = () => undefined;
+  client.on('error', ignore);
+  let broken = false;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    broken = isDatabaseUnavailable(err);
+    if (!broken) await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    client.release();
+    client.removeListener('error', ignore);
+    client.release(broken); // a broken connection is discarded, not returned to the pool
   }
 }
 
