@@ -28,16 +28,20 @@ export async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('Shutdown took too long; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs + 10_000);
+    }, config.shutdownTimeoutMs + 15_000);
     force.unref();
-    if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+    // Stop accepting requests; requests in flight (a manual trigger, say) end with their run.
+    const httpClosed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
     if (cron && !(await cron.stop(config.shutdownTimeoutMs))) {
       const reason = `abandoned: the instance shut down and the run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}`;
       const n = await abandonOwnRuns(reason).catch(() => 0);
       logger.warn(`${n} job run(s) did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; marked abandoned, exiting`);
+      server?.closeAllConnections();
     }
+    await withTimeout(httpClosed, 5000);
     for (const [name, close] of closers.reverse()) {
-      await close().catch((err) => logger.warn({ err }, `Closing the ${name} failed`));
+      // A run cut off above may still hold a pool client; do not wait on it forever.
+      await withTimeout(close(), 5000).catch((err) => logger.warn(`Closing the ${name} failed: ${errorMessage(err)}`));
     }
     logger.info('👋 Stopped');
     process.exit(0);
@@ -71,6 +75,12 @@ export async function main(): Promise<void> {
     for (const [, close] of closers.reverse()) await close().catch(() => undefined);
     throw err;
   }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function printBanner(
