@@ -172,3 +172,39 @@ export async function renewMessageLeases(db: Db, ids: string[], owner: string, n
     [ids, owner, now, leaseMs],
   );
 }
+
+export interface NotificationView {
+  id: string;
+  kind: AlertKind;
+  status: string;
+  wishlistId: number | null;
+  productId: number | null;
+  productName: string | null;
+  recipient: string;
+  attempts: number;
+  error: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+/** Recent alerts for the admin, newest first; the recipient is masked (j***@example.com). */
+export async function listNotifications(
+  db: Db, f: { status?: string; kind?: AlertKind; limit: number; before?: string },
+): Promise<NotificationView[]> {
+  const { rows } = await db.query<NotificationView>(
+    `SELECT n.id::text, n.kind, n.status, n.wishlist_id AS "wishlistId", n.product_id AS "productId", p.name AS "productName",
+            regexp_replace(u.email, '^(.)[^@]*', '\\1***') AS recipient, coalesce(m.attempts, 0) AS attempts,
+            coalesce(n.error, CASE WHEN n.status = 'queued' THEN m.last_error END) AS error,
+            CASE WHEN n.status = 'queued' THEN m.next_attempt_at END AS "nextAttemptAt",
+            n.created_at AS "createdAt", n.sent_at AS "sentAt"
+       FROM wishlist_notifications n
+       JOIN users u ON u.id = n.user_id
+       LEFT JOIN wishlist_alert_messages m ON m.id = n.message_id
+       LEFT JOIN products p ON p.id = n.product_id
+      WHERE ($1::text IS NULL OR n.status = $1) AND ($2::text IS NULL OR n.kind = $2) AND ($3::bigint IS NULL OR n.id < $3)
+      ORDER BY n.id DESC LIMIT $4`,
+    [f.status ?? null, f.kind ?? null, f.before ?? null, f.limit],
+  );
+  return rows;
+}

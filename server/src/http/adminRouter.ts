@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Db } from '../db/pool';
 import { latestRuns, listRuns, RunRow, RunStatus } from '../db/jobRuns';
+import { listNotifications } from '../db/outbox';
+import type { AlertKind } from '../mail/templates';
 import type { CronService, JobView } from '../jobs/CronService';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
 import { errorMessage } from '../errorMessage';
@@ -9,6 +11,7 @@ import { HttpError } from './errors';
 
 const JOBS = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
+const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'];
 
 type History = { last: RunRow | null; running: RunRow | null } | undefined;
 
@@ -80,6 +83,24 @@ export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken:
     });
     const nextBefore = runs.length === limit ? runs[runs.length - 1].id : null;
     res.json({ success: true, data: { runs, nextBefore } });
+  });
+
+  router.get('/notifications', async (req, res) => {
+    const { status, kind } = req.query;
+    if (status !== undefined && !NOTIFICATION_STATUSES.includes(String(status))) {
+      throw new HttpError(400, `status must be one of ${NOTIFICATION_STATUSES.join(', ')}`);
+    }
+    if (kind !== undefined && kind !== 'sale' && kind !== 'stock') throw new HttpError(400, 'kind must be sale or stock');
+    const limit = intParam(req.query.limit, 'limit', { min: 1, max: 500, fallback: 50 })!;
+    const before = intParam(req.query.before, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER });
+    const notifications = await listNotifications(db, {
+      status: status as string | undefined,
+      kind: kind as AlertKind | undefined,
+      limit,
+      before: before === undefined ? undefined : String(before),
+    });
+    const nextBefore = notifications.length === limit ? notifications[notifications.length - 1].id : null;
+    res.json({ success: true, data: { notifications, nextBefore } });
   });
 
   router.post('/trigger-sale-check', async (_req, res) => {

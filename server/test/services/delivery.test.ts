@@ -1,5 +1,6 @@
 import { addToWishlist, insertProduct, insertUser, startSale, updateProduct } from '../support/factories';
-import { Stack, startStack } from '../support/stack';
+import request from 'supertest';
+import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
 
 describe('delivering wishlist alerts', () => {
   let s: Stack;
@@ -85,6 +86,8 @@ describe('delivering wishlist alerts', () => {
     expect(s.sink.to(user.email)).toHaveLength(1);
     rows = await notificationRows(user.id);
     expect(rows[0]).toMatchObject({ status: 'sent', message_status: 'sent', attempts: 2, error: null });
+    const sent = await request(s.app).get('/api/admin/wishlist-jobs/notifications?kind=sale').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(sent.body.data.notifications[0]).toMatchObject({ status: 'sent', attempts: 2, error: null, sentAt: expect.any(String) });
   });
 
   test('a transient 4xx reply is retried with backoff, not at once', async () => {
@@ -111,6 +114,14 @@ describe('delivering wishlist alerts', () => {
     expect(row).toMatchObject({ status: 'failed', message_status: 'failed', last_sale_notified_at: null });
     expect(row.error).toContain('550');
     expect(row.error).toContain('No such user here');
+
+    const listed = await request(s.app)
+      .get('/api/admin/wishlist-jobs/notifications?status=failed')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .expect(200);
+    expect(listed.body.data.notifications).toEqual([
+      expect.objectContaining({ kind: 'sale', status: 'failed', recipient: 'n***@refused.example', attempts: 1, error: expect.stringContaining('550') }),
+    ]);
 
     s.sink.rejectRecipient = () => null;
     s.clock.advanceHours(24);
