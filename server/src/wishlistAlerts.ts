@@ -15,7 +15,7 @@ import { PgRunCoordinator } from './jobs/PgRunCoordinator';
 export type WishlistAlertsConfig = Pick<
   Config,
   | 'jobs' | 'mailFrom' | 'frontendUrl' | 'shopName' | 'shopLocale' | 'shopCurrency' | 'batchSize' | 'mailMaxAttempts'
-  | 'stockCooldownHours' | 'smtpPoolSize' | 'instanceId' | 'leaseMs'
+  | 'stockCooldownHours' | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs'
 >;
 
 export interface WishlistAlerts {
@@ -54,6 +54,7 @@ export function createWishlistAlerts(deps: {
       money: moneyFormatter(config.shopLocale, config.shopCurrency),
       batchSize: config.batchSize,
       maxAttempts: config.mailMaxAttempts,
+      retryBaseMs: config.retryBaseMs,
       concurrency: config.smtpPoolSize,
       instanceId: config.instanceId,
       leaseMs: config.leaseMs,

@@ -36,6 +36,8 @@ export interface Config {
   /** How long a run or a claimed message stays ours without a heartbeat. */
   leaseMs: number;
   missedRunPolicy: 'once' | 'skip';
+  /** First retry delay of a failed message; it doubles with each attempt (jittered, at most 6 hours). */
+  retryBaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     batchSize: num('WISHLIST_BATCH_SIZE', 200, { integer: true, min: 1, max: 10000 }),
     instanceId: str('INSTANCE_ID', `${hostname()}-${process.pid}`),
     leaseMs: num('WISHLIST_LEASE_SECONDS', 60, { min: 1, max: 86400 }) * 1000,
+    retryBaseMs: num('WISHLIST_RETRY_BASE_SECONDS', 60, { min: 0.1, max: 86400 }) * 1000,
     missedRunPolicy: oneOf('WISHLIST_MISSED_RUN_POLICY', ['once', 'skip'] as const, 'once'),
   };
 

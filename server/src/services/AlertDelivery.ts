@@ -16,6 +16,7 @@ export interface DeliverySettings {
   money: Money;
   batchSize: number;
   maxAttempts: number;
+  retryBaseMs?: number;
   /** How long a claimed message stays ours before another deliverer may take it. */
   leaseMs?: number;
   instanceId?: string;
@@ -32,7 +33,6 @@ export interface DeliveryResult {
   skipped: number;
 }
 
-const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 6 * 3600_000;
 
 /** SMTP 5xx replies are permanent (bad address, policy); everything else may pass later. */
@@ -42,8 +42,8 @@ export function isPermanentMailError(err: unknown): boolean {
 }
 
 /** Exponential backoff with jitter, so many failed messages do not retry in one burst. */
-export function retryDelayMs(attempt: number, random = Math.random): number {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+export function retryDelayMs(attempt: number, baseMs: number, random = Math.random): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling * (0.5 + random() * 0.5));
 }
 
@@ -180,7 +180,7 @@ export class AlertDelivery {
     } catch (err) {
       const permanent = isPermanentMailError(err);
       const giveUp = permanent || m.attempts >= settings.maxAttempts;
-      const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts));
+      const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts, settings.retryBaseMs ?? 60_000));
       const error = describeError(err);
       logger.warn(
         { messageId: m.id, attempt: m.attempts, error, retryAt },
