@@ -5,6 +5,5 @@ export default async function globalTeardown(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${process.env.WL_TEST_TEMPLATE} WITH (FORCE)`);
   await admin.end();
-  const embedded = (globalThis as any).__wishlistEmbedded;
-  if (embedded) await embedded.stop();
+  await (globalThis as any).__wishlistPostgres?.stop();
 }
