@@ -109,7 +109,7 @@ export class AlertDelivery {
     const next = async (): Promise<Ready | undefined> => {
       for (;;) {
         if (failure) return undefined;
-        if (buffer.length <= settings.concurrency && !exhausted && !refilling) {
+        if (buffer.length <= Math.max(settings.concurrency, settings.batchSize / 2) && !exhausted && !refilling) {
           refilling = refill()
             .catch((err) => {
               failure ??= err;

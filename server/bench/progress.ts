@@ -1,0 +1,37 @@
+/** A one-line progress bar on stderr, for the bench's long steps. */
+export class Progress {
+  private done = 0;
+  private readonly started = Date.now();
+  private last = 0;
+
+  constructor(private readonly label: string, private readonly total: number) {
+    this.draw();
+  }
+
+  tick(n = 1): void {
+    this.done += n;
+    if (Date.now() - this.last > 100 || this.done >= this.total) this.draw();
+  }
+
+  /** Sets the count done so far (for work counted elsewhere). */
+  set(done: number): void {
+    this.done = done;
+    if (Date.now() - this.last > 100) this.draw();
+  }
+
+  finish(): number {
+    this.done = this.total;
+    this.draw();
+    process.stderr.write('\n');
+    return Date.now() - this.started;
+  }
+
+  private draw(): void {
+    this.last = Date.now();
+    const width = 30;
+    const frac = this.total ? Math.min(1, this.done / this.total) : 1;
+    const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
+    const secs = ((Date.now() - this.started) / 1000).toFixed(1);
+    process.stderr.write(`\r${this.label.padEnd(34)} ${bar} ${String(Math.round(frac * 100)).padStart(3)}%  ${secs}s `);
+  }
+}
