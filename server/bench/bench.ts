@@ -13,7 +13,7 @@ import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { createPool, withTransaction } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
-import { observeSaleWindows, queueRestockAlerts, queueSaleAlerts } from '../src/db/alertQueue';
+import { observeSaleWindows, QUEUE_RESTOCKS, QUEUE_SALES, queueRestockAlerts, queueSaleAlerts } from '../src/db/alertQueue';
 import { silentLogger } from '../src/logger';
 import { createSmtpMailer } from '../src/mail/mailer';
 import { moneyFormatter } from '../src/mail/format';
@@ -42,6 +42,7 @@ const RESTOCKED = arg('restocked', 0.05);
 const POOL_SIZE = arg('smtp-pool', 5);
 const BATCH = arg('batch', 500);
 const SAMPLE = Math.min(10_000, W);
+const EXPLAIN = process.argv.includes('--explain');
 
 const ms = (t: number) => (t < 10_000 ? `${t.toFixed(0)} ms` : `${(t / 1000).toFixed(1)} s`);
 const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
@@ -65,8 +66,8 @@ async function peakRss<T>(work: () => Promise<T>): Promise<[T, number]> {
 }
 
 // Membership of the sale and restock sets by a cheap hash of the product id.
-const IN_SALE = `(p.id * 7 % 1000) < ${Math.round(ON_SALE * 1000)}`;
-const IN_RESTOCK = `(p.id * 13 % 1000) < ${Math.round(RESTOCKED * 1000)}`;
+const inSale = (id: string) => `abs(hashint4(${id})) % 1000 < ${Math.round(ON_SALE * 1000)}`;
+const inRestock = (id: string) => `abs(hashint4(-${id})) % 1000 < ${Math.round(RESTOCKED * 1000)}`;
 
 async function generate(pool: Pool): Promise<void> {
   const chunks = async (label: string, total: number, size: number, sql: string) => {
@@ -82,7 +83,7 @@ async function generate(pool: Pool): Promise<void> {
     `INSERT INTO users (email, first_name) SELECT 'user' || i || '@bench.example', 'User' || i FROM generate_series($1::int, $2::int) i`);
   await chunks(`products (${P.toLocaleString('en-US')})`, P, 50_000,
     `INSERT INTO products (sku, name, slug, regular_price, stock)
-     SELECT 'SKU-' || i, 'Product ' || i, 'product-' || i, 100 + i % 900, CASE WHEN (i * 13 % 1000) < ${Math.round(RESTOCKED * 1000)} THEN 0 ELSE 10 END
+     SELECT 'SKU-' || i, 'Product ' || i, 'product-' || i, 100 + i % 900, CASE WHEN ${inRestock('i')} THEN 0 ELSE 10 END
        FROM generate_series($1::int, $2::int) i`);
   // A bulk load, not a shopper adding items: the per-row trigger that records what the
   // shopper has seen is off for it, and the same values are written directly (nothing
@@ -118,6 +119,27 @@ const STOCK_DUE = `
   FROM wishlists w JOIN products p ON p.id = w.product_id
  WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0
    AND p.alert_stock_epoch > w.alert_stock_epoch_seen`;
+
+/** Prints the plans of the floor and of both queue statements (run and rolled back). */
+async function explain(pool: Pool): Promise<void> {
+  const plans: Array<[string, string, unknown[]]> = [
+    ['floor (sale)', `SELECT count(*) ${SALE_DUE}`, []],
+    ['floor (stock)', `SELECT count(*) ${STOCK_DUE}`, []],
+    ['queue sale alerts', QUEUE_SALES, [new Date()]],
+    ['queue restock alerts', QUEUE_RESTOCKS, [new Date(), 24]],
+  ];
+  for (const [title, sql, params] of plans) {
+    await withTransaction(pool, async (c) => {
+      const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
+      process.stdout.write(`\n-- ${title}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
+      throw new Rollback();
+    }).catch((err) => {
+      if (!(err instanceof Rollback)) throw err;
+    });
+  }
+}
+
+class Rollback extends Error {}
 
 /** The design's loop: for each candidate row, one query for the product and one for the user. */
 async function perRowBaseline(pool: Pool): Promise<number> {
@@ -177,8 +199,8 @@ async function main(): Promise<void> {
     await migrate(pool, silentLogger());
     const [, genMs] = await timed(() => generate(pool));
     // The storewide sale and the restock, as the admin panel and the stock sync would.
-    await pool.query(`UPDATE products p SET is_on_sale = true, sale_price = round(regular_price * 0.8, 2) WHERE ${IN_SALE}`);
-    await pool.query(`UPDATE products p SET stock = 25 WHERE ${IN_RESTOCK}`);
+    await pool.query(`UPDATE products p SET is_on_sale = true, sale_price = round(regular_price * 0.8, 2) WHERE ${inSale('p.id')}`);
+    await pool.query(`UPDATE products p SET stock = 25 WHERE ${inRestock('p.id')}`);
     await pool.query('ANALYZE products');
 
     const [[saleDue, stockDue], floorMs] = await timed(async () => {
@@ -191,6 +213,7 @@ async function main(): Promise<void> {
     const perRowMs = smoke ? 0 : await perRowBaseline(pool);
     const baselineMs = perRowMs * candidates * 2; // the sale loop and the stock loop
 
+    if (EXPLAIN) await explain(pool);
     const [queued, queueMs] = await timed(async () => {
       const now = new Date();
       const sale = await withTransaction(pool, async (c) => {

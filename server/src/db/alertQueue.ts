@@ -25,7 +25,7 @@ export async function observeSaleWindows(db: Db, now: Date): Promise<void> {
 // with no alert of that kind still in the outbox, write one message per shopper and one
 // notification per item, and record on the wishlist row what the shopper will have seen.
 // The unique (wishlist_id, kind, occurrence) key makes queueing the same alert twice impossible.
-const QUEUE_SALES = `
+export const QUEUE_SALES = `
 WITH candidates AS (
   SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_sale_epoch AS epoch,
          p.regular_price, p.sale_price, p.stock, (p.in_stock AND p.stock > 0) AS in_stock,
@@ -59,7 +59,7 @@ WITH candidates AS (
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued,
        (SELECT count(*) FROM seen)::int AS seen`;
 
-const QUEUE_RESTOCKS = `
+export const QUEUE_RESTOCKS = `
 WITH candidates AS (
   SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_stock_epoch AS epoch,
          p.regular_price, p.sale_price, p.stock,
