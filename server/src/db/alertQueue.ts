@@ -21,76 +21,68 @@ export async function observeSaleWindows(db: Db, now: Date): Promise<void> {
   );
 }
 
-// Both statements do the whole decision in one pass: find candidates, keep the due ones
-// with no alert of that kind still in the outbox, write one message per shopper and one
-// notification per item, and record on the wishlist row what the shopper will have seen.
-// The unique (wishlist_id, kind, occurrence) key makes queueing the same alert twice impossible.
-export const QUEUE_SALES = `
-WITH candidates AS (
-  SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_sale_epoch AS epoch,
-         p.regular_price, p.sale_price, p.stock, (p.in_stock AND p.stock > 0) AS in_stock,
-         (p.alert_sale_epoch > w.alert_sale_epoch_seen
-          OR p.sale_price < w.alert_sale_price_seen) AS due
-    FROM wishlists w
-    JOIN products p ON p.id = w.product_id
-   WHERE w.notify_on_sale AND p.status = 'active' AND p.alert_sale_live
-     AND wishlist_alerts_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.sale_start_date, p.sale_end_date, $1)
+/**
+ * One statement does the whole decision: find the candidates, keep the due ones with no
+ * alert of that kind still waiting in the outbox, write one message per shopper and one
+ * notification per item, and record on the wishlist row what the shopper will have seen.
+ * The unique (wishlist_id, kind, occurrence) key makes queueing the same alert twice
+ * impossible. `candidates` yields the columns the rest reads; `seen` is the SET clause.
+ */
+function queueStatement(kind: 'sale' | 'stock', candidates: string, seen: string): string {
+  return `
+WITH candidates AS (${candidates}
 ), due AS (
   SELECT c.* FROM candidates c
    WHERE c.due AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
-                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'sale' AND n.status = 'queued')
+                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = '${kind}' AND n.status = 'queued')
 ), messages AS (
   INSERT INTO wishlist_alert_messages (user_id, kind, created_at, updated_at, next_attempt_at)
-  SELECT DISTINCT user_id, 'sale', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
+  SELECT DISTINCT user_id, '${kind}', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
   RETURNING id, user_id
 ), queued AS (
   INSERT INTO wishlist_notifications (message_id, wishlist_id, user_id, product_id, kind, occurrence,
                                       regular_price, sale_price, stock, in_stock, created_at, updated_at)
-  SELECT m.id, d.wishlist_id, d.user_id, d.product_id, 'sale', d.epoch || ':' || d.sale_price,
+  SELECT m.id, d.wishlist_id, d.user_id, d.product_id, '${kind}', d.occurrence,
          d.regular_price, d.sale_price, d.stock, d.in_stock, $1, $1
     FROM due d JOIN messages m ON m.user_id = d.user_id
   ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
   RETURNING 1
 ), seen AS (
-  UPDATE wishlists w SET alert_sale_epoch_seen = d.epoch, alert_sale_price_seen = d.sale_price
-    FROM due d WHERE w.id = d.wishlist_id
-  RETURNING 1
+  UPDATE wishlists w SET ${seen} FROM due d WHERE w.id = d.wishlist_id
 )
-SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued,
-       (SELECT count(*) FROM seen)::int AS seen`;
+SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
+}
 
-export const QUEUE_RESTOCKS = `
-WITH candidates AS (
+/** $1: now. A sale item is due when a new sale began since the shopper last saw it, or the price is below what they saw. */
+export const QUEUE_SALES = queueStatement(
+  'sale',
+  `
+  SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_sale_epoch AS epoch,
+         p.alert_sale_epoch || ':' || p.sale_price AS occurrence,
+         p.regular_price, p.sale_price, p.stock, (p.in_stock AND p.stock > 0) AS in_stock,
+         (p.alert_sale_epoch > w.alert_sale_epoch_seen OR p.sale_price < w.alert_sale_price_seen) AS due
+    FROM wishlists w
+    JOIN products p ON p.id = w.product_id
+   WHERE w.notify_on_sale AND p.status = 'active' AND p.alert_sale_live
+     AND wishlist_alerts_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.sale_start_date, p.sale_end_date, $1)`,
+  'alert_sale_epoch_seen = d.epoch, alert_sale_price_seen = d.sale_price',
+);
+
+/** $1: now, $2: cool-down hours. A stock item is due when the product came back since the shopper last saw it, outside the cool-down. */
+export const QUEUE_RESTOCKS = queueStatement(
+  'stock',
+  `
   SELECT w.id AS wishlist_id, w.user_id, p.id AS product_id, p.alert_stock_epoch AS epoch,
-         p.regular_price, p.sale_price, p.stock,
+         p.alert_stock_epoch::text AS occurrence,
+         p.regular_price, p.sale_price, p.stock, true AS in_stock,
          p.alert_stock_epoch > w.alert_stock_epoch_seen
            AND (w.last_stock_notified_at IS NULL
                 OR w.last_stock_notified_at <= $1::timestamptz - make_interval(secs => $2::float8 * 3600)) AS due
     FROM wishlists w
     JOIN products p ON p.id = w.product_id
-   WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0
-), due AS (
-  SELECT c.* FROM candidates c
-   WHERE c.due AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
-                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'stock' AND n.status = 'queued')
-), messages AS (
-  INSERT INTO wishlist_alert_messages (user_id, kind, created_at, updated_at, next_attempt_at)
-  SELECT DISTINCT user_id, 'stock', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
-  RETURNING id, user_id
-), queued AS (
-  INSERT INTO wishlist_notifications (message_id, wishlist_id, user_id, product_id, kind, occurrence,
-                                      regular_price, sale_price, stock, in_stock, created_at, updated_at)
-  SELECT m.id, d.wishlist_id, d.user_id, d.product_id, 'stock', d.epoch::text,
-         d.regular_price, d.sale_price, d.stock, true, $1, $1
-    FROM due d JOIN messages m ON m.user_id = d.user_id
-  ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
-  RETURNING 1
-), seen AS (
-  UPDATE wishlists w SET alert_stock_epoch_seen = d.epoch FROM due d WHERE w.id = d.wishlist_id
-  RETURNING 1
-)
-SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued,
-       (SELECT count(*) FROM seen)::int AS seen`;
+   WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0`,
+  'alert_stock_epoch_seen = d.epoch',
+);
 
 export async function queueSaleAlerts(db: Db, now: Date): Promise<QueueResult> {
   const { rows } = await db.query<QueueResult>(QUEUE_SALES, [now]);

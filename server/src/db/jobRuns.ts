@@ -101,7 +101,7 @@ export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
 }
 
 /** The latest run of each job, and the one running now if any, in one query. */
-export async function latestRuns(db: Db, jobs: string[]): Promise<Map<string, { last: RunRow | null; running: RunRow | null }>> {
+export async function latestRuns(db: Db, jobs: readonly string[]): Promise<Map<string, { last: RunRow | null; running: RunRow | null }>> {
   const { rows } = await db.query<RunRow & { kind: 'last' | 'running' }>(
     `SELECT 'last' AS kind, r.* FROM unnest($1::text[]) AS j(name)
        CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_job_runs WHERE job = j.name ORDER BY id DESC LIMIT 1) r

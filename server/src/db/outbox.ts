@@ -208,3 +208,13 @@ export async function listNotifications(
   );
   return rows;
 }
+
+/** Gives claimed messages that were never tried back to the outbox, as they were. */
+export async function releaseMessages(db: Db, ids: string[], owner: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE wishlist_alert_messages SET status = 'pending', attempts = greatest(attempts - 1, 0), locked_by = NULL, locked_until = NULL
+      WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'sending'`,
+    [ids, owner],
+  );
+}

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Request, Router } from 'express';
 import type { Db } from '../db/pool';
 import { latestRuns, listRuns, RunRow, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox';
@@ -9,9 +9,10 @@ import { errorMessage } from '../errorMessage';
 import { requireAdminToken } from './auth';
 import { HttpError } from './errors';
 
-const JOBS = [SALE_JOB, STOCK_JOB];
+const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
-const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'];
+const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
+const ALERT_KINDS: readonly AlertKind[] = ['sale', 'stock'];
 
 type History = { last: RunRow | null; running: RunRow | null } | undefined;
 
@@ -34,11 +35,29 @@ function jobStatus(name: string, job: JobView | undefined, history: History) {
   };
 }
 
-function intParam(value: unknown, name: string, { min, max, fallback }: { min: number; max: number; fallback?: number }) {
-  if (value === undefined || value === '') return fallback;
+function intParam(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}`);
   return n;
+}
+
+/** ?limit= (1 to 500, default 50) and ?before=<id> (the previous page's nextBefore). */
+function pageParams(query: Request['query']): { limit: number; before?: string } {
+  const limit = intParam(query.limit, 'limit', 1, 500) ?? 50;
+  const before = intParam(query.before, 'before', 1, Number.MAX_SAFE_INTEGER);
+  return { limit, before: before === undefined ? undefined : String(before) };
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new HttpError(400, `${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+/** A page of rows, newest first, with the cursor for the next one. */
+function paged<T extends { id: string }>(rows: T[], limit: number): { rows: T[]; nextBefore: string | null } {
+  return { rows, nextBefore: rows.length === limit ? rows[rows.length - 1].id : null };
 }
 
 /** /api/admin/wishlist-jobs: status, history and manual runs, over the process's one CronService. */
@@ -66,41 +85,20 @@ export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken:
   });
 
   router.get('/runs', async (req, res) => {
-    const { job, status } = req.query;
-    if (job !== undefined && !JOBS.includes(String(job) as (typeof JOBS)[number])) {
-      throw new HttpError(400, `job must be one of ${JOBS.join(', ')}`);
-    }
-    if (status !== undefined && !RUN_STATUSES.includes(String(status) as RunStatus)) {
-      throw new HttpError(400, `status must be one of ${RUN_STATUSES.join(', ')}`);
-    }
-    const limit = intParam(req.query.limit, 'limit', { min: 1, max: 500, fallback: 50 })!;
-    const before = intParam(req.query.before, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER });
-    const runs = await listRuns(db, {
-      job: job as string | undefined,
-      status: status as RunStatus | undefined,
-      limit,
-      before: before === undefined ? undefined : String(before),
-    });
-    const nextBefore = runs.length === limit ? runs[runs.length - 1].id : null;
-    res.json({ success: true, data: { runs, nextBefore } });
+    const page = pageParams(req.query);
+    const filter = { job: oneOf(req.query.job, 'job', JOBS), status: oneOf(req.query.status, 'status', RUN_STATUSES) };
+    const { rows, nextBefore } = paged(await listRuns(db, { ...filter, ...page }), page.limit);
+    res.json({ success: true, data: { runs: rows, nextBefore } });
   });
 
   router.get('/notifications', async (req, res) => {
-    const { status, kind } = req.query;
-    if (status !== undefined && !NOTIFICATION_STATUSES.includes(String(status))) {
-      throw new HttpError(400, `status must be one of ${NOTIFICATION_STATUSES.join(', ')}`);
-    }
-    if (kind !== undefined && kind !== 'sale' && kind !== 'stock') throw new HttpError(400, 'kind must be sale or stock');
-    const limit = intParam(req.query.limit, 'limit', { min: 1, max: 500, fallback: 50 })!;
-    const before = intParam(req.query.before, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER });
-    const notifications = await listNotifications(db, {
-      status: status as string | undefined,
-      kind: kind as AlertKind | undefined,
-      limit,
-      before: before === undefined ? undefined : String(before),
-    });
-    const nextBefore = notifications.length === limit ? notifications[notifications.length - 1].id : null;
-    res.json({ success: true, data: { notifications, nextBefore } });
+    const page = pageParams(req.query);
+    const filter = {
+      status: oneOf(req.query.status, 'status', NOTIFICATION_STATUSES),
+      kind: oneOf(req.query.kind, 'kind', ALERT_KINDS),
+    };
+    const { rows, nextBefore } = paged(await listNotifications(db, { ...filter, ...page }), page.limit);
+    res.json({ success: true, data: { notifications: rows, nextBefore } });
   });
 
   router.post('/trigger-sale-check', async (_req, res) => {

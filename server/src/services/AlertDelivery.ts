@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { claimMessages, loadItems, markFailed, markSent, OutboxItem, renewMessageLeases, SentRecord, skipStale } from '../db/outbox';
+import { claimMessages, loadItems, markFailed, markSent, OutboxItem, releaseMessages, renewMessageLeases, SentRecord, skipStale } from '../db/outbox';
 import type { Mailer } from '../mail/mailer';
 import type { Money } from '../mail/format';
 import { AlertKind, renderAlertEmail } from '../mail/templates';
@@ -35,10 +35,22 @@ export interface DeliveryResult {
 
 const BACKOFF_MAX_MS = 6 * 3600_000;
 
-/** SMTP 5xx replies are permanent (bad address, policy); everything else may pass later. */
+// nodemailer's codes for failures of the server or the connection, not of one message.
+const SERVER_LEVEL_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EAUTH', 'ETLS']);
+
+/** The mail server cannot take any message now (down, unreachable, refusing our login). */
+export function isMailServerUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return typeof code === 'string' && SERVER_LEVEL_CODES.has(code);
+}
+
+/**
+ * SMTP 5xx replies about a message are permanent (bad address, policy); everything else
+ * may pass later. A 5xx to our login or greeting is the server's problem, not the message's.
+ */
 export function isPermanentMailError(err: unknown): boolean {
   const code = (err as { responseCode?: number })?.responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  return typeof code === 'number' && code >= 500 && code < 600 && !isMailServerUnavailable(err);
 }
 
 /** Exponential backoff with jitter, so many failed messages do not retry in one burst. */
@@ -91,6 +103,7 @@ export class AlertDelivery {
     let exhausted = false;
     let refilling: Promise<void> | null = null;
     let failure: unknown = null; // the first error stops every worker; the run reports it
+    let mailServerDown = false; // stops taking messages; the untried ones go back as they were
 
     const refill = async () => {
       const claimed = await claimMessages(pool, kind, clock.now(), settings.batchSize, this.instanceId, this.leaseMs);
@@ -108,7 +121,7 @@ export class AlertDelivery {
     // Single-flight: one claim at a time, started when the buffer runs low.
     const next = async (): Promise<Ready | undefined> => {
       for (;;) {
-        if (failure) return undefined;
+        if (failure || mailServerDown) return undefined;
         if (buffer.length <= Math.max(settings.concurrency, settings.batchSize / 2) && !exhausted && !refilling) {
           refilling = refill()
             .catch((err) => {
@@ -139,6 +152,7 @@ export class AlertDelivery {
             total.notified += m.items.length;
           } else {
             total.errors += 1;
+            if (outcome === 'server-down') mailServerDown = true;
           }
         }
       } catch (err) {
@@ -149,6 +163,13 @@ export class AlertDelivery {
       await Promise.all(Array.from({ length: settings.concurrency }, worker));
       await writer.drain();
       while (refilling) await refilling;
+      if (mailServerDown && held.size > 0) {
+        // One failed connection says enough: the rest wait for the next run without
+        // spending an attempt each.
+        logger.warn(`📭 Mail server unavailable; ${held.size} wishlist alert(s) left for the next run`);
+        await releaseMessages(pool, [...held], this.instanceId);
+        held.clear();
+      }
     } finally {
       clearInterval(heartbeat);
     }
@@ -172,7 +193,7 @@ export class AlertDelivery {
     };
   }
 
-  private async sendOne(kind: AlertKind, m: Ready, writer: SentWriter): Promise<'sent' | 'failed'> {
+  private async sendOne(kind: AlertKind, m: Ready, writer: SentWriter): Promise<'sent' | 'failed' | 'server-down'> {
     const { clock, logger, settings, pool } = this.deps;
     let response: string;
     try {
@@ -187,7 +208,7 @@ export class AlertDelivery {
         giveUp ? `❌ Wishlist alert ${m.id} failed for good: ${error}` : `⚠️ Wishlist alert ${m.id} failed; will retry: ${error}`,
       );
       await markFailed(pool, [{ messageId: m.id, error, retryAt }], clock.now());
-      return 'failed';
+      return isMailServerUnavailable(err) ? 'server-down' : 'failed';
     }
     await writer.add({ messageId: m.id, response, items: m.items });
     logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);

@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
 import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/waitFor';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -68,7 +69,7 @@ describe('admin API /api/admin/wishlist-jobs', () => {
     await client.query('BEGIN');
     await client.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
     const holder = request(s.app).post('/api/admin/wishlist-jobs/trigger-sale-check').set(auth).then((r) => r);
-    await waitFor(() => s.cron.getJob('wishlist-sale-check')!.running);
+    await waitFor(() => s.cron.getJob('wishlist-sale-check')!.running, 'the run to start');
     const busy = await request(s.app).post('/api/admin/wishlist-jobs/trigger-sale-check').set(auth);
     await client.query('COMMIT');
     client.release();
@@ -123,11 +124,3 @@ describe('when the database cannot be reached', () => {
     }
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -3,6 +3,7 @@ import { CronService, JobBusyError } from '../../src/jobs/CronService';
 import { PgRunCoordinator } from '../../src/jobs/PgRunCoordinator';
 import { silentLogger } from '../../src/logger';
 import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/waitFor';
 
 function deferred() {
   let resolve!: () => void;
@@ -53,7 +54,7 @@ describe('runs coordinated through PostgreSQL', () => {
     a.addJob('job', config, async () => gate.promise.then(() => 'a'));
     b.addJob('job', config, async () => 'b');
     const running = a.trigger('job');
-    await waitFor(async () => (await runs()).some((r) => r.status === 'running'));
+    await waitFor(async () => (await runs()).some((r) => r.status === 'running'), 'the run to start');
     await expect(b.trigger('job')).rejects.toBeInstanceOf(JobBusyError);
     gate.resolve();
     await expect(running).resolves.toBe('a');
@@ -166,11 +167,3 @@ describe('runs coordinated through PostgreSQL', () => {
     expect(status.body.data.saleCheck.lastRun).toMatchObject({ trigger: 'manual', instanceId: expect.any(String) });
   });
 });
-
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

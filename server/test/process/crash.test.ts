@@ -1,73 +1,54 @@
 import net from 'net';
-import { SmtpSink } from '../support/smtpSink';
-import { ServerProcess, startServer } from '../support/serverProcess';
-import { createTestDatabase, TestDatabase } from '../support/testDatabase';
+import { startServer } from '../support/serverProcess';
+import { processFixture } from '../support/processFixture';
+import { runStarted, waitFor } from '../support/waitFor';
 
 const POOL_SIZE = 5;
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('crashes and outages', () => {
-  let db: TestDatabase;
-  let sink: SmtpSink;
-  const servers: ServerProcess[] = [];
-  beforeEach(async () => {
-    db = await createTestDatabase();
-    sink = await SmtpSink.start();
-  });
-  afterEach(async () => {
-    for (const s of servers.splice(0)) s.child.kill('SIGKILL');
-    await sink.stop();
-    await db.drop();
-  });
+  const f = processFixture();
 
   test('an instance killed (SIGKILL) while delivering 5,000 alerts: after a restart every alert is delivered, at most the in-flight ones twice', async () => {
-    await db.pool.query(`INSERT INTO products (name, slug, regular_price, stock) VALUES ('Wheel', 'wheel', 100, 5)`);
-    await db.pool.query(`INSERT INTO users (email, first_name) SELECT 'crash-' || i || '@example.com', 'S' FROM generate_series(1, 5000) i`);
-    await db.pool.query(`INSERT INTO wishlists (user_id, product_id) SELECT id, 1 FROM users`);
-    await db.pool.query(`UPDATE products SET is_on_sale = true, sale_price = 70`);
+    await f.db.pool.query(`INSERT INTO products (name, slug, regular_price, stock) VALUES ('Wheel', 'wheel', 100, 5)`);
+    await f.db.pool.query(`INSERT INTO users (email, first_name) SELECT 'crash-' || i || '@example.com', 'S' FROM generate_series(1, 5000) i`);
+    await f.db.pool.query(`INSERT INTO wishlists (user_id, product_id) SELECT id, 1 FROM users`);
+    await f.db.pool.query(`UPDATE products SET is_on_sale = true, sale_price = 70`);
     const env = {
-      DATABASE_URL: db.url,
-      SMTP_URL: sink.url,
+      DATABASE_URL: f.db.url,
+      SMTP_URL: f.sink.url,
       WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
       WISHLIST_STOCK_CHECK_ENABLED: 'false',
       WISHLIST_LEASE_SECONDS: '2',
       WISHLIST_SMTP_POOL_SIZE: String(POOL_SIZE),
     };
     const first = await startServer({ ...env, INSTANCE_ID: 'first' });
-    servers.push(first);
-    await until(() => sink.received.length >= 1000, 60_000, '1,000 emails');
+    f.servers.push(first);
+    await waitFor(() => f.sink.received.length >= 1000, '1,000 emails', 60_000);
     first.child.kill('SIGKILL');
     await first.exited;
-    const atKill = sink.received.length;
+    const atKill = f.sink.received.length;
 
-    servers.push(await startServer({ ...env, INSTANCE_ID: 'second' }));
-    await until(() => new Set(sink.received.map((m) => m.to[0])).size >= 5000, 90_000, 'all 5,000 shoppers to get their email');
+    f.servers.push(await startServer({ ...env, INSTANCE_ID: 'second' }));
+    await waitFor(() => new Set(f.sink.received.map((m) => m.to[0])).size >= 5000, 'all 5,000 shoppers to get their email', 90_000);
     await new Promise((r) => setTimeout(r, 2500)); // a late duplicate would show up by now
-    const duplicates = sink.received.length - new Set(sink.received.map((m) => m.to[0])).size;
+    const duplicates = f.sink.received.length - new Set(f.sink.received.map((m) => m.to[0])).size;
     process.stdout.write(`crash test: ${atKill} emails before the kill, 5000 shoppers, ${duplicates} sent twice (SMTP pool size ${POOL_SIZE})\n`);
     expect(duplicates).toBeLessThanOrEqual(POOL_SIZE);
-    const { rows } = await db.pool.query(`SELECT status, count(*)::int AS n FROM wishlist_notifications GROUP BY 1`);
+    const { rows } = await f.db.pool.query(`SELECT status, count(*)::int AS n FROM wishlist_notifications GROUP BY 1`);
     expect(rows).toEqual([{ status: 'sent', n: 5000 }]);
-    const runs = await db.pool.query(`SELECT DISTINCT instance_id, status FROM wishlist_job_runs WHERE instance_id = 'first' AND status <> 'succeeded'`);
+    const runs = await f.db.pool.query(`SELECT DISTINCT instance_id, status FROM wishlist_job_runs WHERE instance_id = 'first' AND status <> 'succeeded'`);
     expect(runs.rows).toEqual([{ instance_id: 'first', status: 'abandoned' }]);
   }, 180_000);
 
   test('backends terminated in the middle of a run: the run is recorded failed, the server stays up, the next run succeeds', async () => {
-    const server = await startServer({ DATABASE_URL: db.url, SMTP_URL: sink.url, WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false' });
-    servers.push(server);
-    const locker = await db.pool.connect();
+    const server = await startServer({ DATABASE_URL: f.db.url, SMTP_URL: f.sink.url, WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false' });
+    f.servers.push(server);
+    const locker = await f.db.pool.connect();
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE'); // holds the run in the middle
       const trigger = server.post('/api/admin/wishlist-jobs/trigger-sale-check');
-      await until(async () => (await db.pool.query(`SELECT 1 FROM wishlist_job_runs WHERE status = 'running'`)).rowCount === 1, 10_000, 'the run to start');
+      await runStarted(f.db);
       await locker.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
       const answer = await trigger.catch((err) => {
         throw new Error(`${err}: ${server.output()}`);
@@ -82,14 +63,14 @@ describe('crashes and outages', () => {
     expect(health.status).toBe(200);
     const next = await server.post('/api/admin/wishlist-jobs/trigger-sale-check');
     expect(next.status).toBe(200);
-    const { rows } = await db.pool.query(`SELECT status FROM wishlist_job_runs ORDER BY id`);
+    const { rows } = await f.db.pool.query(`SELECT status FROM wishlist_job_runs ORDER BY id`);
     expect(rows.map((r) => r.status)).toEqual([expect.stringMatching(/^(failed|abandoned)$/), 'succeeded']);
     expect(server.child.exitCode).toBeNull();
   }, 60_000);
 
   test('the database unreachable: ticks log one clear error, /healthz answers 503, and the first tick after it returns runs normally', async () => {
     // A TCP proxy in front of PostgreSQL that we can cut and restore.
-    const target = new URL(db.url);
+    const target = new URL(f.db.url);
     let sockets: net.Socket[] = [];
     const proxy = net.createServer((client) => {
       const upstream = net.connect(Number(target.port || 5432), target.hostname);
@@ -100,7 +81,7 @@ describe('crashes and outages', () => {
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     const proxyPort = (proxy.address() as net.AddressInfo).port;
-    const viaProxy = new URL(db.url);
+    const viaProxy = new URL(f.db.url);
     viaProxy.port = String(proxyPort);
     const cut = () => {
       sockets.forEach((s) => s.destroy());
@@ -110,12 +91,12 @@ describe('crashes and outages', () => {
     try {
       const server = await startServer({
         DATABASE_URL: viaProxy.toString(),
-        SMTP_URL: sink.url,
+        SMTP_URL: f.sink.url,
         WISHLIST_STOCK_CHECK_SCHEDULE: '* * * * * *',
         WISHLIST_SALE_CHECK_ENABLED: 'false',
       });
-      servers.push(server);
-      await until(() => /Wishlist Stock Check\] Complete/.test(server.output()), 10_000, 'a first tick');
+      f.servers.push(server);
+      await waitFor(() => /Wishlist Stock Check\] Complete/.test(server.output()), 'a first tick', 10_000);
       await cut();
       const before = server.output().length;
       expect((await server.get('/healthz')).status).toBe(503);
@@ -126,7 +107,7 @@ describe('crashes and outages', () => {
 
       await new Promise<void>((r) => proxy.listen(proxyPort, '127.0.0.1', r));
       const back = server.output().length;
-      await until(() => /Wishlist Stock Check\] Complete/.test(server.output().slice(back)), 15_000, 'a tick after the database returned');
+      await waitFor(() => /Wishlist Stock Check\] Complete/.test(server.output().slice(back)), 'a tick after the database returned', 15_000);
       expect((await server.get('/healthz')).status).toBe(200);
     } finally {
       sockets.forEach((s) => s.destroy());

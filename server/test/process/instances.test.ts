@@ -1,6 +1,5 @@
-import { SmtpSink } from '../support/smtpSink';
-import { ServerProcess, startServer } from '../support/serverProcess';
-import { createTestDatabase, TestDatabase } from '../support/testDatabase';
+import { startServer } from '../support/serverProcess';
+import { processFixture } from '../support/processFixture';
 
 // Four real server processes on one database, both jobs every second, while this test
 // keeps making alerts due: every tick runs on exactly one instance, every alert is one email.
@@ -8,29 +7,18 @@ const INSTANCES = 4;
 const SECONDS = 62;
 
 describe('several instances on one database', () => {
-  let db: TestDatabase;
-  let sink: SmtpSink;
-  const servers: ServerProcess[] = [];
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    sink = await SmtpSink.start();
-  });
-  afterAll(async () => {
-    for (const s of servers) s.child.kill('SIGKILL');
-    await sink.stop();
-    await db.drop();
-  });
+  const f = processFixture('all');
 
   test(`${INSTANCES} instances, both jobs every second for ${SECONDS}s: each tick runs once, each due alert is one email`, async () => {
     const env = {
-      DATABASE_URL: db.url,
-      SMTP_URL: sink.url,
+      DATABASE_URL: f.db.url,
+      SMTP_URL: f.sink.url,
       WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
       WISHLIST_STOCK_CHECK_SCHEDULE: '* * * * * *',
       WISHLIST_JOBS_TIMEZONE: 'UTC',
       WISHLIST_LEASE_SECONDS: '5',
     };
-    servers.push(...(await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startServer({ ...env, INSTANCE_ID: `instance-${i + 1}` })))));
+    f.servers.push(...(await Promise.all(Array.from({ length: INSTANCES }, (_, i) => startServer({ ...env, INSTANCE_ID: `instance-${i + 1}` })))));
 
     // Make alerts due all along: each new shopper wishlists a product that then goes on
     // sale (even) or comes back in stock (odd), with a plain UPDATE, as the shop would.
@@ -39,13 +27,13 @@ describe('several instances on one database', () => {
     for (let i = 0; Date.now() < until; i++) {
       const email = `shopper-${i}@chaos.example`;
       const sale = i % 2 === 0;
-      await db.pool.query(
+      await f.db.pool.query(
         `WITH u AS (INSERT INTO users (email) VALUES ($1) RETURNING id),
               p AS (INSERT INTO products (name, regular_price, stock) VALUES ($2, 100, $3) RETURNING id)
          INSERT INTO wishlists (user_id, product_id) SELECT u.id, p.id FROM u, p`,
         [email, `Product ${i}`, sale ? 5 : 0],
       );
-      await db.pool.query(
+      await f.db.pool.query(
         sale ? `UPDATE products SET is_on_sale = true, sale_price = 80 WHERE name = $1` : `UPDATE products SET stock = 3 WHERE name = $1`,
         [`Product ${i}`],
       );
@@ -53,26 +41,26 @@ describe('several instances on one database', () => {
       await new Promise((r) => setTimeout(r, 150));
     }
     const deadline = Date.now() + 20_000;
-    while (new Set(sink.received.flatMap((m) => m.to)).size < expected.length && Date.now() < deadline) {
+    while (new Set(f.sink.received.flatMap((m) => m.to)).size < expected.length && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    const codes = await Promise.all(servers.map((s) => s.stop()));
+    const codes = await Promise.all(f.servers.map((s) => s.stop()));
     expect(codes).toEqual(Array(INSTANCES).fill(0));
 
     // Every due alert: exactly one email.
     const perAddress = new Map<string, number>();
-    for (const m of sink.received) for (const to of m.to) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
+    for (const m of f.sink.received) for (const to of m.to) perAddress.set(to, (perAddress.get(to) ?? 0) + 1);
     const missing = expected.filter((e) => !perAddress.has(e));
     const twice = [...perAddress].filter(([, n]) => n > 1);
     expect({ missing, twice }).toEqual({ missing: [], twice: [] });
-    expect(sink.received).toHaveLength(expected.length);
+    expect(f.sink.received).toHaveLength(expected.length);
 
     // Every tick: one run, on one instance; a slot without a run is one that fell while the
     // previous run of that job was still going (no overlap), which we check too.
-    const { rows: runs } = await db.pool.query(
+    const { rows: runs } = await f.db.pool.query(
       `SELECT job, slot, instance_id, status, started_at, finished_at FROM wishlist_job_runs WHERE trigger = 'scheduled' ORDER BY slot`,
     );
-    const { rows: dup } = await db.pool.query(`SELECT job, slot FROM wishlist_job_runs WHERE slot IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`);
+    const { rows: dup } = await f.db.pool.query(`SELECT job, slot FROM wishlist_job_runs WHERE slot IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`);
     expect(dup).toEqual([]);
     for (const job of ['wishlist-sale-check', 'wishlist-stock-check']) {
       const mine = runs.filter((r) => r.job === job);

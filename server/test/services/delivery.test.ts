@@ -90,6 +90,27 @@ describe('delivering wishlist alerts', () => {
     expect(sent.body.data.notifications[0]).toMatchObject({ status: 'sent', attempts: 2, error: null, sentAt: expect.any(String) });
   });
 
+  test('when the mail server is unreachable, the run stops after the first failures and the untried alerts keep their attempts', async () => {
+    const users = [];
+    for (let i = 0; i < 12; i++) {
+      const user = await insertUser(s.db.pool);
+      await wishlistedOnSale(user.id, `Wheel ${i}`, 200, 150);
+      users.push(user);
+    }
+    await s.sink.pause();
+    const down = await s.check('sale');
+    expect(down.emails).toBe(0);
+    expect(down.errors).toBeGreaterThanOrEqual(1);
+    expect(down.errors).toBeLessThanOrEqual(5); // the messages in flight when it failed, not all twelve
+    const { rows } = await s.db.pool.query(`SELECT attempts, status FROM wishlist_alert_messages ORDER BY id`);
+    expect(rows.filter((r) => r.attempts === 0 && r.status === 'pending').length).toBe(12 - down.errors);
+
+    await s.sink.resume();
+    s.clock.advanceHours(1);
+    expect((await s.check('sale')).emails).toBe(12);
+    for (const user of users) expect(s.sink.to(user.email)).toHaveLength(1);
+  });
+
   test('a transient 4xx reply is retried with backoff, not at once', async () => {
     const user = await insertUser(s.db.pool);
     await wishlistedOnSale(user.id, 'Wheel', 200, 150);

@@ -1,4 +1,4 @@
-import { isPermanentMailError, retryDelayMs } from '../../src/services/AlertDelivery';
+import { isMailServerUnavailable, isPermanentMailError, retryDelayMs } from '../../src/services/AlertDelivery';
 
 describe('retry policy', () => {
   test('delays double with each attempt, jittered between half and all of the ceiling, capped at six hours', () => {
@@ -13,5 +13,14 @@ describe('retry policy', () => {
     expect(isPermanentMailError({ responseCode: 451 })).toBe(false);
     expect(isPermanentMailError({ code: 'ECONNREFUSED' })).toBe(false);
     expect(isPermanentMailError(undefined)).toBe(false);
+    // A rejected login or greeting is the server's problem, not the message's.
+    expect(isPermanentMailError({ responseCode: 535, code: 'EAUTH' })).toBe(false);
+    expect(isPermanentMailError({ responseCode: 554, code: 'ECONNECTION' })).toBe(false);
+  });
+
+  test('connection-level failures mean the mail server is unavailable', () => {
+    expect(isMailServerUnavailable({ code: 'ECONNECTION' })).toBe(true);
+    expect(isMailServerUnavailable({ code: 'EAUTH', responseCode: 535 })).toBe(true);
+    expect(isMailServerUnavailable({ code: 'EENVELOPE', responseCode: 550 })).toBe(false);
   });
 });

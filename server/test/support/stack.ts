@@ -35,7 +35,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const clock = new FakeClock();
   const config = loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, ...env });
   const logger = silentLogger();
-  const mailer = createSmtpMailer(sink.url, { poolSize: 2 });
+  const mailer = createSmtpMailer(sink.url, { poolSize: config.smtpPoolSize });
   const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock });
   const cron = new CronService({ logger, coordinator: alerts.runCoordinator() });
   alerts.registerJobs(cron);
