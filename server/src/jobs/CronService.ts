@@ -135,14 +135,16 @@ export class CronService {
 
   private async catchUp(job: Job): Promise<void> {
     const slot = previousFireTime(job.task, new Date());
+    let missed: boolean;
     try {
-      if (!slot || !(await this.deps.coordinator!.wasMissed(job.name, slot))) return;
-      if (job.current) return;
-      this.deps.logger.info(`⏪ '${job.name}' missed its run at ${slot.toISOString()} while no instance was up; running it once now`);
-      await this.run(job, 'catch-up', slot);
-    } catch {
-      // recorded and logged by run(); a failed check for missed runs is logged below
+      missed = slot !== null && (await this.deps.coordinator!.wasMissed(job.name, slot));
+    } catch (err) {
+      this.deps.logger.error({ job: job.name }, `❌ Could not check '${job.name}' for a missed run: ${errorMessage(err)}`);
+      return;
     }
+    if (!missed || job.current || this.stopped) return;
+    this.deps.logger.info(`⏪ '${job.name}' missed its run at ${slot!.toISOString()} while no instance was up; running it once now`);
+    await this.run(job, 'catch-up', slot).catch(() => undefined); // recorded and logged by run()
   }
 
   /** Stops firing, then waits for runs in progress (up to timeoutMs); true if they all finished. */
