@@ -165,6 +165,29 @@ describe('delivering wishlist alerts', () => {
     expect(row).toMatchObject({ status: 'failed', message_status: 'failed', attempts: 2 });
   });
 
+  test('an item removed from the wishlist before delivery is skipped and kept as history; a deleted shopper takes their alerts along', async () => {
+    const keeper = await insertUser(s.db.pool);
+    const leaver = await insertUser(s.db.pool);
+    const removed = await wishlistedOnSale(keeper.id, 'Removed', 200, 150);
+    await wishlistedOnSale(keeper.id, 'Kept', 200, 150);
+    await wishlistedOnSale(leaver.id, 'Gone', 200, 150);
+    await s.sink.pause();
+    await s.check('sale'); // queued; delivery fails
+    await s.db.pool.query('DELETE FROM wishlists WHERE user_id = $1 AND product_id = $2', [keeper.id, removed]);
+    await s.db.pool.query('DELETE FROM users WHERE id = $1', [leaver.id]);
+    await s.sink.resume();
+    s.clock.advanceHours(1);
+    expect(await s.check('sale')).toMatchObject({ notified: 1, emails: 1 });
+    const [mail] = s.sink.to(keeper.email);
+    expect(mail.text).toContain('Kept');
+    expect(mail.text).not.toContain('Removed');
+    const { rows } = await s.db.pool.query('SELECT user_id, status, error FROM wishlist_notifications ORDER BY id');
+    expect(rows).toEqual([
+      { user_id: keeper.id, status: 'skipped', error: 'removed from the wishlist' },
+      { user_id: keeper.id, status: 'sent', error: null },
+    ]);
+  });
+
   test('K6 at send time: an item queued while in stock but out of stock when delivery runs is skipped, not sent', async () => {
     const user = await insertUser(s.db.pool);
     const productId = await insertProduct(s.db.pool, { stock: 0 });

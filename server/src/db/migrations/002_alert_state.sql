@@ -111,13 +111,16 @@ CREATE TABLE IF NOT EXISTS wishlist_alert_messages (
 CREATE INDEX IF NOT EXISTS wishlist_alert_messages_due
   ON wishlist_alert_messages (kind, next_attempt_at) WHERE status IN ('pending', 'sending');
 
+-- No foreign keys to the monolith's tables here: each would cost a lookup per queued row
+-- and lock the monolith's rows (FOR KEY SHARE) while a large check runs. Delivery reads
+-- the wishlist row and the product with outer joins and skips an item whose row is gone;
+-- a deleted shopper's alerts go with their messages.
 CREATE TABLE IF NOT EXISTS wishlist_notifications (
   id bigserial PRIMARY KEY,
-  message_id bigint REFERENCES wishlist_alert_messages ON DELETE SET NULL,
-  -- Kept when the shopper removes the item or the product is deleted: it is history.
-  wishlist_id int REFERENCES wishlists ON DELETE SET NULL,
-  user_id int NOT NULL REFERENCES users ON DELETE CASCADE,
-  product_id int REFERENCES products ON DELETE SET NULL,
+  message_id bigint NOT NULL REFERENCES wishlist_alert_messages ON DELETE CASCADE,
+  wishlist_id int NOT NULL,
+  user_id int NOT NULL,
+  product_id int NOT NULL,
   kind text NOT NULL CHECK (kind IN ('sale', 'stock')),
   -- Which alert this is: 'epoch' for a restock, 'epoch:price' for a sale or a deeper cut.
   occurrence text NOT NULL,
