@@ -22,19 +22,23 @@ export async function observeSaleWindows(db: Db, now: Date): Promise<void> {
 }
 
 /**
- * One statement does the whole decision: find the candidates, keep the due ones with no
- * alert of that kind still waiting in the outbox, write one message per shopper and one
- * notification per item, and record on the wishlist row what the shopper will have seen.
- * The unique (wishlist_id, kind, occurrence) key makes queueing the same alert twice
- * impossible. `candidates` yields the columns the rest reads; `seen` is the SET clause.
+ * One statement does the whole decision: find the candidates, keep the due ones that have
+ * neither an alert of that kind still waiting nor a row for this very occurrence (sent,
+ * failed or skipped: each alert is decided once), and write one message per shopper and
+ * one notification per item. What the shopper has seen is recorded on the wishlist row
+ * when the mail server accepts the message (markSent), not here: until then the waiting
+ * row stands for it. `candidates` yields the columns the rest reads.
  */
-function queueStatement(kind: 'sale' | 'stock', candidates: string, seen: string): string {
+function queueStatement(kind: 'sale' | 'stock', candidates: string): string {
   return `
 WITH candidates AS (${candidates}
 ), due AS (
   SELECT c.* FROM candidates c
-   WHERE c.due AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
-                                WHERE n.wishlist_id = c.wishlist_id AND n.kind = '${kind}' AND n.status = 'queued')
+   WHERE c.due
+     AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
+                      WHERE n.wishlist_id = c.wishlist_id AND n.kind = '${kind}' AND n.status = 'queued')
+     AND NOT EXISTS (SELECT 1 FROM wishlist_notifications n
+                      WHERE n.wishlist_id = c.wishlist_id AND n.kind = '${kind}' AND n.occurrence = c.occurrence)
 ), messages AS (
   INSERT INTO wishlist_alert_messages (user_id, kind, created_at, updated_at, next_attempt_at)
   SELECT DISTINCT user_id, '${kind}', $1::timestamptz, $1::timestamptz, $1::timestamptz FROM due
@@ -47,8 +51,6 @@ WITH candidates AS (${candidates}
     FROM due d JOIN messages m ON m.user_id = d.user_id
   ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
   RETURNING 1
-), seen AS (
-  UPDATE wishlists w SET ${seen} FROM due d WHERE w.id = d.wishlist_id
 )
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
 }
@@ -65,7 +67,6 @@ export const QUEUE_SALES = queueStatement(
     JOIN products p ON p.id = w.product_id
    WHERE w.notify_on_sale AND p.status = 'active' AND p.alert_sale_live
      AND wishlist_alerts_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.sale_start_date, p.sale_end_date, $1)`,
-  'alert_sale_epoch_seen = d.epoch, alert_sale_price_seen = d.sale_price',
 );
 
 /** $1: now, $2: cool-down hours. A stock item is due when the product came back since the shopper last saw it, outside the cool-down. */
@@ -81,7 +82,6 @@ export const QUEUE_RESTOCKS = queueStatement(
     FROM wishlists w
     JOIN products p ON p.id = w.product_id
    WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0`,
-  'alert_stock_epoch_seen = d.epoch',
 );
 
 export async function queueSaleAlerts(db: Db, now: Date): Promise<QueueResult> {

@@ -100,13 +100,17 @@ export interface SentRecord {
 
 /**
  * Records what SMTP accepted, for many messages in one statement: the messages, their
- * items (with the prices that were in the email) and the wishlist rows' last_*_notified_at.
+ * items (with the prices that were in the email), and on the wishlist rows what the
+ * shopper has now seen (the epoch and price announced) and last_*_notified_at.
  */
 export async function markSent(db: Db, kind: AlertKind, sent: SentRecord[], now: Date): Promise<void> {
   if (sent.length === 0) return;
   const items = sent.flatMap((s) => s.items);
-  const notifiedColumn = kind === 'sale' ? 'last_sale_notified_at' : 'last_stock_notified_at';
-  const priceSeen = kind === 'sale' ? ', alert_sale_price_seen = i.sale_price' : '';
+  const seen =
+    kind === 'sale'
+      ? `last_sale_notified_at = $3, alert_sale_price_seen = i.sale_price,
+         alert_sale_epoch_seen = greatest(w.alert_sale_epoch_seen, split_part(n.occurrence, ':', 1)::int)`
+      : `last_stock_notified_at = $3, alert_stock_epoch_seen = greatest(w.alert_stock_epoch_seen, n.occurrence::int)`;
   await db.query(
     `WITH msgs AS (
        UPDATE wishlist_alert_messages m SET status = 'sent', sent_at = $3, smtp_response = s.response,
@@ -120,8 +124,8 @@ export async function markSent(db: Db, kind: AlertKind, sent: SentRecord[], now:
               regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock, in_stock = i.stock > 0
          FROM item_values i WHERE n.id = i.id RETURNING 1
      )
-     UPDATE wishlists w SET ${notifiedColumn} = $3 ${priceSeen}
-       FROM item_values i WHERE w.id = i.wishlist_id`,
+     UPDATE wishlists w SET ${seen}
+       FROM item_values i JOIN wishlist_notifications n ON n.id = i.id WHERE w.id = i.wishlist_id`,
     [
       sent.map((s) => s.messageId),
       sent.map((s) => s.response),
