@@ -12,7 +12,7 @@ describe('migrations', () => {
   });
   afterEach(() => db.drop());
 
-  test('two processes migrating at once apply each migration exactly once', async () => {
+  test('two connections migrating at once (as two booting processes would) apply each migration exactly once', async () => {
     const pools: Pool[] = [createPool(db.url, silentLogger()), createPool(db.url, silentLogger())];
     try {
       const [a, b] = await Promise.all(pools.map((p) => migrate(p, silentLogger())));
