@@ -238,6 +238,9 @@ async function main(): Promise<void> {
         batchSize: BATCH,
         maxAttempts: 8,
         concurrency: POOL_SIZE,
+        retryBaseMs: 60_000,
+        leaseMs: 60_000,
+        instanceId: 'bench',
       },
     });
     const messagesDue = (await pool.query(`SELECT count(*)::int AS n FROM wishlist_alert_messages WHERE status = 'pending'`)).rows[0].n as number;

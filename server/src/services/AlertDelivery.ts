@@ -1,5 +1,3 @@
-import { hostname } from 'os';
-import { randomBytes } from 'crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
@@ -16,10 +14,14 @@ export interface DeliverySettings {
   money: Money;
   batchSize: number;
   maxAttempts: number;
-  retryBaseMs?: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs: number;
   /** How long a claimed message stays ours before another deliverer may take it. */
-  leaseMs?: number;
-  instanceId?: string;
+  leaseMs: number;
+  /** Names this deliverer on the messages it claims. */
+  instanceId: string;
+  /** Messages in flight and not yet recorded, at most: the SMTP pool size. */
+  concurrency: number;
 }
 
 export interface DeliveryResult {
@@ -79,20 +81,22 @@ interface Ready {
  * the workers drain the current one.
  */
 export class AlertDelivery {
-  private readonly instanceId: string;
-  private readonly leaseMs: number;
-
   constructor(
     private readonly deps: {
       pool: Pool;
       mailer: Mailer;
       logger: Logger;
       clock: Clock;
-      settings: DeliverySettings & { concurrency: number };
+      settings: DeliverySettings;
     },
-  ) {
-    this.instanceId = deps.settings.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    this.leaseMs = deps.settings.leaseMs ?? 60_000;
+  ) {}
+
+  private get instanceId(): string {
+    return this.deps.settings.instanceId;
+  }
+
+  private get leaseMs(): number {
+    return this.deps.settings.leaseMs;
   }
 
   async deliver(kind: AlertKind): Promise<DeliveryResult> {
@@ -201,7 +205,7 @@ export class AlertDelivery {
     } catch (err) {
       const permanent = isPermanentMailError(err);
       const giveUp = permanent || m.attempts >= settings.maxAttempts;
-      const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts, settings.retryBaseMs ?? 60_000));
+      const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts, settings.retryBaseMs));
       const error = describeError(err);
       logger.warn(
         { messageId: m.id, attempt: m.attempts, error, retryAt },
