@@ -16,8 +16,7 @@ import { migrate } from '../src/db/migrate';
 import { observeSaleWindows, QUEUE_RESTOCKS, QUEUE_SALES, queueRestockAlerts, queueSaleAlerts } from '../src/db/alertQueue';
 import { silentLogger } from '../src/logger';
 import { createSmtpMailer } from '../src/mail/mailer';
-import { moneyFormatter } from '../src/mail/format';
-import { renderAlertEmail } from '../src/mail/templates';
+import { createAlertRenderer } from '../src/mail/render';
 import { AlertDelivery } from '../src/services/AlertDelivery';
 import { systemClock } from '../src/clock';
 import { openServer } from '../test/support/postgresServer';
@@ -125,7 +124,7 @@ async function explain(pool: Pool): Promise<void> {
   const plans: Array<[string, string, unknown[]]> = [
     ['floor (sale)', `SELECT count(*) ${SALE_DUE}`, []],
     ['floor (stock)', `SELECT count(*) ${STOCK_DUE}`, []],
-    ['queue sale alerts', QUEUE_SALES, [new Date()]],
+    ['queue sale alerts', QUEUE_SALES, [new Date(), 0]],
     ['queue restock alerts', QUEUE_RESTOCKS, [new Date(), 24]],
   ];
   for (const [title, sql, params] of plans) {
@@ -157,15 +156,23 @@ async function perRowBaseline(pool: Pool): Promise<number> {
   return perRow;
 }
 
+const render = createAlertRenderer({
+  shopName: 'Our Shop',
+  frontendUrl: 'http://localhost:3000',
+  publicUrl: 'https://shop.example',
+  locale: 'en-US',
+  currency: 'USD',
+  timezone: 'America/New_York',
+  unsubscribeSecret: 'bench-unsubscribe-secret-0123456789abcdef',
+});
+
 async function bareNodemailer(sink: CountingSink, count: number): Promise<number> {
   const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: POOL_SIZE, maxMessages: Infinity });
-  const mail = renderAlertEmail({
-    kind: 'sale',
+  const mail = render({
+    userId: 1,
     firstName: 'User',
-    items: [{ name: 'Product 1', slug: 'product-1', productId: 1, regularPrice: '199.00', salePrice: '159.20' }],
-    shopName: 'Our Shop',
-    frontendUrl: 'http://localhost:3000',
-    money: moneyFormatter('en-US', 'USD'),
+    digest: false,
+    items: [{ kind: 'sale', wishlistId: 1, productId: 1, name: 'Product 1', slug: 'product-1', regularPrice: '199.00', salePrice: '159.20', saleEndsAt: null }],
   });
   const bar = new Progress(`bare nodemailer pool (${count.toLocaleString('en-US')})`, count);
   let next = 0;
@@ -218,9 +225,9 @@ async function main(): Promise<void> {
       const now = new Date();
       const sale = await withTransaction(pool, async (c) => {
         await observeSaleWindows(c, now);
-        return queueSaleAlerts(c, now);
+        return queueSaleAlerts(c, now, 0);
       });
-      const stock = await withTransaction(pool, (c) => queueRestockAlerts(c, now, 24));
+      const stock = await withTransaction(pool, (c) => queueRestockAlerts(c, now, { cooldownHours: 24, perUnit: 0 }));
       return { sale, stock };
     });
 
@@ -228,14 +235,15 @@ async function main(): Promise<void> {
     const delivery = new AlertDelivery({
       pool,
       mailer,
+      render,
       logger: silentLogger(),
       clock: systemClock,
       settings: {
         mailFrom: 'Wishlist Alerts <wishlist@shop.example>',
         frontendUrl: 'http://localhost:3000',
-        shopName: 'Our Shop',
-        money: moneyFormatter('en-US', 'USD'),
         batchSize: BATCH,
+        maxEmailsPerDay: 3,
+        saleMinDropPercent: 0,
         maxAttempts: 8,
         concurrency: POOL_SIZE,
         retryBaseMs: 60_000,
@@ -270,7 +278,7 @@ async function main(): Promise<void> {
     for (const k of ['sale', 'stock']) if (byKind[k] && byKind[k].n !== byKind[k].distinct_items) problems.push(`${k}: an item was announced twice`);
     if (ourMessages !== sent.sale.emails + sent.stock.emails) problems.push(`sink got ${ourMessages} messages, ${sent.sale.emails + sent.stock.emails} recorded sent`);
     if ([...sink.perRecipient.values()].some((n) => n > 2)) problems.push('a shopper got more than one email of a kind');
-    const again = await withTransaction(pool, (c) => queueSaleAlerts(c, new Date()));
+    const again = await withTransaction(pool, (c) => queueSaleAlerts(c, new Date(), 0));
     if (again.queued !== 0) problems.push(`a second sale check queued ${again.queued} more`);
 
     let bareMs = 0;

@@ -9,7 +9,7 @@ import { CronService } from './jobs/CronService';
 import { createApp } from './http/app';
 import { createWishlistAlerts } from './wishlistAlerts';
 import { errorMessage } from './errorMessage';
-import { openDatabase, openMailer, resolveAdminToken } from './runtime';
+import { openDatabase, openMailer, resolveAdminToken, resolveUnsubscribeSecret } from './runtime';
 
 /** The composition root: the only place that builds the Pool, the mailer and the CronService. */
 export async function main(): Promise<void> {
@@ -57,13 +57,15 @@ export async function main(): Promise<void> {
     closers.push(['mailer', () => mailer.close()]);
     const admin = resolveAdminToken(config);
 
-    const alerts = createWishlistAlerts({ pool, mailer, logger, config });
+    const alerts = createWishlistAlerts({
+      pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+    });
     const coordinator = alerts.runCoordinator();
     cron = new CronService({ logger, coordinator, missedRunPolicy: config.missedRunPolicy });
     abandonOwnRuns = (reason) => coordinator.abandonOwnRuns(reason);
     alerts.registerJobs(cron);
 
-    const app = createApp({ pool, cron, logger, adminToken: admin.token });
+    const app = createApp({ pool, cron, logger, alerts, adminToken: admin.value });
     server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(config.port, () => resolve(s));
       s.once('error', reject);
@@ -99,7 +101,7 @@ function printBanner(
     `   Database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}  →  psql "${shownUrl}"`,
     `   Mail: ${info.mailer}`,
   ];
-  if (admin.created) lines.push(`   Admin token (shown once): ${admin.token}   (kept in ${admin.file})`);
+  if (admin.created) lines.push(`   Admin token (shown once): ${admin.value}   (kept in ${admin.file})`);
   else if (admin.file) lines.push(`   Admin token: in ${admin.file}`);
   else lines.push('   Admin token: ADMIN_API_TOKEN');
   lines.push(`   Try: curl -H "Authorization: Bearer $(cat ${admin.file ?? '<token file>'})" localhost:${info.port}/api/admin/wishlist-jobs/status`);

@@ -33,21 +33,31 @@ export function openMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'smtpPoo
   return createPreviewMailer(path.join(config.dataDir, 'outbox'), logger);
 }
 
-export interface AdminToken {
-  token: string;
+export interface KeptSecret {
+  value: string;
   /** The file it is kept in, when generated. */
   file?: string;
   /** True on the boot that generated it. */
   created: boolean;
 }
 
-/** ADMIN_API_TOKEN, or a random one made at first boot and kept in DATA_DIR/admin-token. */
-export function resolveAdminToken(config: Pick<Config, 'adminApiToken' | 'dataDir'>): AdminToken {
-  if (config.adminApiToken) return { token: config.adminApiToken, created: false };
-  const file = path.resolve(config.dataDir, 'admin-token');
-  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file, created: false };
+/** The configured value, or a random one made at first boot and kept in DATA_DIR/<name>. */
+function keptSecret(configured: string | undefined, dataDir: string, name: string): KeptSecret {
+  if (configured) return { value: configured, created: false };
+  const file = path.resolve(dataDir, name);
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), file, created: false };
   mkdirSync(path.dirname(file), { recursive: true });
-  const token = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  return { token, file, created: true };
+  const value = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { value, file, created: true };
+}
+
+/** ADMIN_API_TOKEN, or the one kept in DATA_DIR/admin-token. */
+export function resolveAdminToken(config: Pick<Config, 'adminApiToken' | 'dataDir'>): KeptSecret {
+  return keptSecret(config.adminApiToken, config.dataDir, 'admin-token');
+}
+
+/** UNSUBSCRIBE_SECRET, or the one kept in DATA_DIR/unsubscribe-secret (production requires the variable). */
+export function resolveUnsubscribeSecret(config: Pick<Config, 'unsubscribeSecret' | 'dataDir'>): KeptSecret {
+  return keptSecret(config.unsubscribeSecret, config.dataDir, 'unsubscribe-secret');
 }

@@ -4,18 +4,21 @@ import type { Config } from './config/config';
 import { Clock, systemClock } from './clock';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
-import { moneyFormatter } from './mail/format';
+import { catalogueFor } from './mail/catalogue';
+import { createAlertRenderer, UNSUBSCRIBE_PATH } from './mail/render';
 import { AlertDelivery } from './services/AlertDelivery';
 import { WishlistNotificationService } from './services/WishlistNotificationService';
 import type { CronService } from './jobs/CronService';
 import { registerWishlistJobs } from './jobs/wishlistJobs';
 import { createAdminRouter } from './http/adminRouter';
 import { PgRunCoordinator } from './jobs/PgRunCoordinator';
+import { createUnsubscribeRouter } from './http/unsubscribeRouter';
 
 export type WishlistAlertsConfig = Pick<
   Config,
   | 'jobs' | 'mailFrom' | 'frontendUrl' | 'shopName' | 'shopLocale' | 'shopCurrency' | 'batchSize' | 'mailMaxAttempts'
   | 'stockCooldownHours' | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs'
+  | 'publicUrl' | 'unsubscribeMailto' | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay'
 >;
 
 export interface WishlistAlerts {
@@ -25,6 +28,9 @@ export interface WishlistAlerts {
   registerJobs(cron: CronService): void;
   /** The admin API, to mount at /api/admin/wishlist-jobs. */
   adminRouter(cron: CronService, adminToken: string): Router;
+  /** The shoppers' unsubscribe links, to mount at `unsubscribePath` (public: the token is the permission). */
+  unsubscribeRouter(): Router;
+  unsubscribePath: string;
   /** A coordinator for the host's CronService, so each tick runs on one instance only. */
   runCoordinator(): PgRunCoordinator;
 }
@@ -38,21 +44,34 @@ export function createWishlistAlerts(deps: {
   mailer: Mailer;
   logger: Logger;
   config: WishlistAlertsConfig;
+  /** Signs the unsubscribe links (UNSUBSCRIBE_SECRET, or the one kept under DATA_DIR). */
+  unsubscribeSecret: string;
   clock?: Clock;
 }): WishlistAlerts {
-  const { pool, mailer, logger, config } = deps;
+  const { pool, mailer, logger, config, unsubscribeSecret } = deps;
   const clock = deps.clock ?? systemClock;
+  const render = createAlertRenderer({
+    shopName: config.shopName,
+    frontendUrl: config.frontendUrl,
+    publicUrl: config.publicUrl,
+    locale: config.shopLocale,
+    currency: config.shopCurrency,
+    timezone: config.jobs['wishlist-sale-check'].timezone,
+    unsubscribeSecret,
+    unsubscribeMailto: config.unsubscribeMailto,
+  });
   const delivery = new AlertDelivery({
     pool,
     mailer,
+    render,
     logger,
     clock,
     settings: {
       mailFrom: config.mailFrom,
       frontendUrl: config.frontendUrl,
-      shopName: config.shopName,
-      money: moneyFormatter(config.shopLocale, config.shopCurrency),
       batchSize: config.batchSize,
+      maxEmailsPerDay: config.maxEmailsPerDay,
+      saleMinDropPercent: config.saleMinDropPercent,
       maxAttempts: config.mailMaxAttempts,
       retryBaseMs: config.retryBaseMs,
       concurrency: config.smtpPoolSize,
@@ -65,13 +84,28 @@ export function createWishlistAlerts(deps: {
     delivery,
     logger,
     clock,
-    settings: { stockCooldownHours: config.stockCooldownHours },
+    settings: {
+      stockCooldownHours: config.stockCooldownHours,
+      stockNotifyPerUnit: config.stockNotifyPerUnit,
+      saleMinDropPercent: config.saleMinDropPercent,
+    },
   });
   return {
     notifications,
     delivery,
     registerJobs: (cron) => registerWishlistJobs({ cron, notifications, config, logger }),
-    adminRouter: (cron, adminToken) => createAdminRouter({ cron, db: pool, adminToken }),
+    adminRouter: (cron, adminToken) => createAdminRouter({ cron, db: pool, adminToken, clock }),
+    unsubscribeRouter: () =>
+      createUnsubscribeRouter({
+        db: pool,
+        clock,
+        secret: unsubscribeSecret,
+        text: catalogueFor(config.shopLocale),
+        lang: new Intl.Locale(config.shopLocale).language,
+        shopName: config.shopName,
+        shopUrl: config.frontendUrl,
+      }),
+    unsubscribePath: UNSUBSCRIBE_PATH,
     runCoordinator: () => new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
   };
 }

@@ -38,6 +38,18 @@ export interface Config {
   missedRunPolicy: 'once' | 'skip';
   /** First retry delay of a failed message; it doubles with each attempt (jittered, at most 6 hours). */
   retryBaseMs: number;
+  /** Where shoppers reach this server: the base of the unsubscribe links in emails. */
+  publicUrl: string;
+  /** Signs unsubscribe links. Absent: one is made at first boot and kept in DATA_DIR. */
+  unsubscribeSecret?: string;
+  /** Offered as a second List-Unsubscribe target (mailto:). */
+  unsubscribeMailto?: string;
+  /** A sale smaller than this (percent off) is not announced, nor a deeper cut smaller than this. */
+  saleMinDropPercent: number;
+  /** Shoppers told per unit restocked, per check (0: no limit). */
+  stockNotifyPerUnit: number;
+  /** Alert emails per shopper per 24 hours; the rest wait for a digest (0: no limit). */
+  maxEmailsPerDay: number;
 }
 
 export class ConfigError extends Error {
@@ -49,12 +61,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARIABLES = new Set(['ADMIN_API_TOKEN', 'SMTP_URL', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['ADMIN_API_TOKEN', 'UNSUBSCRIBE_SECRET', 'SMTP_URL', 'DATABASE_URL']);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Shows a value in an error message without leaking a password or token. */
 export function maskValue(name: string, value: string): string {
-  if (name === 'ADMIN_API_TOKEN') return '***';
+  if (name === 'ADMIN_API_TOKEN' || name === 'UNSUBSCRIBE_SECRET') return '***';
   if (SECRET_VARIABLES.has(name)) return value.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
   return value;
 }
@@ -159,9 +171,29 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     problems.push('ADMIN_API_TOKEN is required when NODE_ENV=production');
   }
 
+  const unsubscribeSecret = raw('UNSUBSCRIBE_SECRET');
+  if (unsubscribeSecret !== undefined && unsubscribeSecret.length < 32) {
+    bad('UNSUBSCRIBE_SECRET', unsubscribeSecret, 'too short: use at least 32 random characters (openssl rand -base64 32)');
+  }
+  if (production && unsubscribeSecret === undefined) {
+    // A secret generated per machine would break the links of every email sent by another instance.
+    problems.push('UNSUBSCRIBE_SECRET is required when NODE_ENV=production (the same on every instance)');
+  }
+  const port = num('PORT', 3000, { integer: true, min: 0, max: 65535 });
+  const publicUrl = (url('PUBLIC_URL', ['http:', 'https:'], `http://localhost:${port || 3000}`) as string).replace(/\/+$/, '');
+  if (production && raw('PUBLIC_URL') === undefined) {
+    problems.push('PUBLIC_URL is required when NODE_ENV=production (the https address shoppers reach for unsubscribe links)');
+  } else if (production && publicUrl.startsWith('http:')) {
+    bad('PUBLIC_URL', publicUrl, 'must be https in production: mailbox providers ignore one-click unsubscribe over http');
+  }
+  const unsubscribeMailto = raw('MAIL_UNSUBSCRIBE_MAILTO');
+  if (unsubscribeMailto !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(unsubscribeMailto)) {
+    bad('MAIL_UNSUBSCRIBE_MAILTO', unsubscribeMailto, 'expected an email address (e.g. unsubscribe@shop.example)');
+  }
+
   const config: Config = {
     nodeEnv,
-    port: num('PORT', 3000, { integer: true, min: 0, max: 65535 }),
+    port,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     dataDir: str('DATA_DIR', '.data'),
@@ -194,6 +226,12 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     leaseMs: num('WISHLIST_LEASE_SECONDS', 60, { min: 1, max: 86400 }) * 1000,
     retryBaseMs: num('WISHLIST_RETRY_BASE_SECONDS', 60, { min: 0.1, max: 86400 }) * 1000,
     missedRunPolicy: oneOf('WISHLIST_MISSED_RUN_POLICY', ['once', 'skip'] as const, 'once'),
+    publicUrl,
+    unsubscribeSecret,
+    unsubscribeMailto,
+    saleMinDropPercent: num('WISHLIST_SALE_MIN_DROP_PERCENT', 0, { min: 0, max: 99 }),
+    stockNotifyPerUnit: num('WISHLIST_STOCK_NOTIFY_PER_UNIT', 0, { integer: true, min: 0 }),
+    maxEmailsPerDay: num('WISHLIST_MAX_EMAILS_PER_DAY', 3, { integer: true, min: 0 }),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

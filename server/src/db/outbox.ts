@@ -1,15 +1,20 @@
 import type { Db } from './pool';
-import type { AlertKind } from '../mail/templates';
+import type { AlertKind } from '../mail/kinds';
 
 export interface ClaimedMessage {
   id: string;
   userId: number;
+  kind: AlertKind;
   attempts: number;
+  /** Held back by the daily cap at some point: it goes out in a digest. */
+  held: boolean;
 }
 
 export interface OutboxItem {
   notificationId: string;
   messageId: string;
+  kind: AlertKind;
+  userId: number;
   wishlistId: number | null;
   productId: number | null;
   occurrence: string;
@@ -19,43 +24,77 @@ export interface OutboxItem {
   slug: string | null;
   regularPrice: string | null;
   salePrice: string | null;
+  saleEndsAt: Date | null;
   stock: number | null;
   /** Why the item must not be announced any more, or null if it still should be. */
   staleReason: string | null;
 }
 
 /**
- * Claims up to `limit` due messages of one kind with FOR UPDATE SKIP LOCKED, so several
- * deliverers never take the same message. A message left 'sending' by a process that
- * died is taken again once its lease has run out.
+ * Claims due messages of one kind with FOR UPDATE SKIP LOCKED, so several deliverers
+ * never take the same message; a message left 'sending' by a process that died is taken
+ * again once its lease has run out. For each shopper it also claims their other due
+ * messages (either kind), so one shopper gets one email per delivery.
+ *
+ * The daily cap: a shopper who got `cap` emails in the last 24 hours gets none now; their
+ * messages wait (held_at set) until the oldest of those emails leaves the window, and
+ * then go out together as one digest. cap 0: no cap.
  */
 export async function claimMessages(
-  db: Db, kind: AlertKind, now: Date, limit: number, owner: string, leaseMs: number,
+  db: Db, kind: AlertKind, now: Date, limit: number, owner: string, leaseMs: number, cap: number,
 ): Promise<ClaimedMessage[]> {
   const { rows } = await db.query<ClaimedMessage>(
-    `UPDATE wishlist_alert_messages m
+    `WITH picked AS (
+       SELECT id, user_id FROM wishlist_alert_messages
+        WHERE kind = $1
+          AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2))
+        ORDER BY next_attempt_at, id
+        LIMIT $3
+        FOR UPDATE SKIP LOCKED
+     ), capped AS (
+       -- The cap-th newest email of the window: when it leaves, a slot frees.
+       SELECT u.user_id, e.sent_at + interval '24 hours' AS free_at
+         FROM (SELECT DISTINCT user_id FROM picked) u
+         CROSS JOIN LATERAL (
+           SELECT DISTINCT s.email_id, s.sent_at FROM wishlist_alert_messages s
+            WHERE s.user_id = u.user_id AND s.status = 'sent' AND s.sent_at > $2::timestamptz - interval '24 hours'
+            ORDER BY s.sent_at DESC OFFSET $6::int - 1 LIMIT 1) e
+        WHERE $6::int > 0
+     ), held AS (
+       UPDATE wishlist_alert_messages m
+          SET status = 'pending', next_attempt_at = c.free_at, held_at = coalesce(m.held_at, $2),
+              locked_by = NULL, locked_until = NULL, updated_at = $2
+         FROM picked p JOIN capped c ON c.user_id = p.user_id
+        WHERE m.id = p.id
+       RETURNING m.id
+     ), allowed AS (
+       SELECT p.id, p.user_id FROM picked p WHERE p.user_id NOT IN (SELECT user_id FROM capped)
+     ), same_shopper AS (
+       SELECT s.id FROM wishlist_alert_messages s
+        WHERE s.user_id IN (SELECT user_id FROM allowed) AND s.status = 'pending' AND s.next_attempt_at <= $2
+          AND s.id NOT IN (SELECT id FROM picked)
+        FOR UPDATE SKIP LOCKED
+     )
+     UPDATE wishlist_alert_messages m
         SET status = 'sending', attempts = m.attempts + 1, locked_by = $4,
             locked_until = $2::timestamptz + make_interval(secs => $5::float8 / 1000), updated_at = $2
-      WHERE m.id IN (SELECT id FROM wishlist_alert_messages
-                      WHERE kind = $1
-                        AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2))
-                      ORDER BY next_attempt_at, id
-                      LIMIT $3
-                      FOR UPDATE SKIP LOCKED)
-  RETURNING m.id::text AS id, m.user_id AS "userId", m.attempts`,
-    [kind, now, limit, owner, leaseMs],
+      WHERE m.id IN (SELECT id FROM allowed UNION ALL SELECT id FROM same_shopper)
+  RETURNING m.id::text AS id, m.user_id AS "userId", m.kind, m.attempts, m.held_at IS NOT NULL AS held`,
+    [kind, now, limit, owner, leaseMs, cap],
   );
   return rows;
 }
 
 // The state is read again at send time (rule K6): an item whose product left the sale
 // or went out of stock, whose shopper turned alerts off, or that a newer sale or restock
-// superseded, is skipped with the reason.
+// superseded, is skipped with the reason. $3 is the minimum sale discount in percent.
 const LOAD_ITEMS = `
-SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.wishlist_id AS "wishlistId",
-       n.product_id AS "productId", n.occurrence, u.email, u.first_name AS "firstName",
-       p.name, p.slug, p.regular_price::text AS "regularPrice", p.sale_price::text AS "salePrice", p.stock,
+SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind, n.user_id AS "userId",
+       n.wishlist_id AS "wishlistId", n.product_id AS "productId", n.occurrence, u.email, u.first_name AS "firstName",
+       p.name, p.slug, p.regular_price::text AS "regularPrice", p.sale_price::text AS "salePrice",
+       p.sale_end_date AS "saleEndsAt", p.stock,
        CASE
+         WHEN o.user_id IS NOT NULL THEN 'shopper unsubscribed from all wishlist alerts'
          WHEN w.id IS NULL THEN 'removed from the wishlist'
          WHEN p.id IS NULL THEN 'product deleted'
          WHEN p.status <> 'active' THEN 'product not active'
@@ -64,18 +103,21 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.wish
          WHEN n.kind = 'sale' AND NOT wishlist_alerts_on_sale(p.is_on_sale, p.sale_price, p.regular_price,
                                                               p.sale_start_date, p.sale_end_date, $2) THEN 'no longer on sale'
          WHEN n.kind = 'sale' AND split_part(n.occurrence, ':', 1)::int <> p.alert_sale_epoch THEN 'superseded by a newer sale'
+         WHEN n.kind = 'sale' AND (p.regular_price - p.sale_price) * 100 < $3::numeric * p.regular_price
+           THEN 'discount now below WISHLIST_SALE_MIN_DROP_PERCENT'
          WHEN n.kind = 'stock' AND NOT (p.in_stock AND p.stock > 0) THEN 'out of stock again'
          WHEN n.kind = 'stock' AND n.occurrence::int <> p.alert_stock_epoch THEN 'superseded by a newer restock'
        END AS "staleReason"
   FROM wishlist_notifications n
   JOIN users u ON u.id = n.user_id
+  LEFT JOIN wishlist_alert_optouts o ON o.user_id = n.user_id
   LEFT JOIN wishlists w ON w.id = n.wishlist_id
   LEFT JOIN products p ON p.id = n.product_id
  WHERE n.message_id = ANY($1::bigint[]) AND n.status = 'queued'
  ORDER BY n.message_id, n.id`;
 
-export async function loadItems(db: Db, messageIds: string[], now: Date): Promise<OutboxItem[]> {
-  const { rows } = await db.query<OutboxItem>(LOAD_ITEMS, [messageIds, now]);
+export async function loadItems(db: Db, messageIds: string[], now: Date, minDropPercent: number): Promise<OutboxItem[]> {
+  const { rows } = await db.query<OutboxItem>(LOAD_ITEMS, [messageIds, now, minDropPercent]);
   return rows;
 }
 
@@ -92,43 +134,56 @@ export async function skipStale(db: Db, items: OutboxItem[], emptyMessageIds: st
   );
 }
 
+/** One email SMTP accepted: the outbox messages it carried and the items in it. */
 export interface SentRecord {
-  messageId: string;
+  messageIds: string[];
+  /** The email's Message-ID: the daily cap counts emails, not outbox messages. */
+  emailId: string;
   response: string;
   items: OutboxItem[];
 }
 
 /**
- * Records what SMTP accepted, for many messages in one statement: the messages, their
+ * Records what SMTP accepted, for many emails in one statement: the messages, their
  * items (with the prices that were in the email), and on the wishlist rows what the
- * shopper has now seen (the epoch and price announced) and last_*_notified_at.
+ * shopper has now seen (the epoch and price announced) and last_*_notified_at. A wishlist
+ * row has at most one waiting item per kind, so one sale and one stock item at most.
  */
-export async function markSent(db: Db, kind: AlertKind, sent: SentRecord[], now: Date): Promise<void> {
+export async function markSent(db: Db, sent: SentRecord[], now: Date): Promise<void> {
   if (sent.length === 0) return;
+  const messages = sent.flatMap((s) => s.messageIds.map((id) => ({ id, emailId: s.emailId, response: s.response })));
   const items = sent.flatMap((s) => s.items);
-  const seen =
-    kind === 'sale'
-      ? `last_sale_notified_at = $3, alert_sale_price_seen = i.sale_price,
-         alert_sale_epoch_seen = greatest(w.alert_sale_epoch_seen, split_part(n.occurrence, ':', 1)::int)`
-      : `last_stock_notified_at = $3, alert_stock_epoch_seen = greatest(w.alert_stock_epoch_seen, n.occurrence::int)`;
   await db.query(
     `WITH msgs AS (
-       UPDATE wishlist_alert_messages m SET status = 'sent', sent_at = $3, smtp_response = s.response,
-              last_error = NULL, locked_until = NULL, updated_at = $3
-         FROM unnest($1::bigint[], $2::text[]) AS s(id, response) WHERE m.id = s.id RETURNING 1
+       UPDATE wishlist_alert_messages m SET status = 'sent', sent_at = $4, smtp_response = s.response, email_id = s.email_id,
+              last_error = NULL, locked_until = NULL, updated_at = $4
+         FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s(id, email_id, response) WHERE m.id = s.id RETURNING 1
      ), item_values AS (
-       SELECT * FROM unnest($4::bigint[], $5::int[], $6::numeric[], $7::numeric[], $8::int[])
+       SELECT * FROM unnest($5::bigint[], $6::int[], $7::numeric[], $8::numeric[], $9::int[])
                 AS i(id, wishlist_id, regular_price, sale_price, stock)
      ), items AS (
-       UPDATE wishlist_notifications n SET status = 'sent', sent_at = $3, updated_at = $3, error = NULL,
+       UPDATE wishlist_notifications n SET status = 'sent', sent_at = $4, updated_at = $4, error = NULL,
               regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock, in_stock = i.stock > 0
          FROM item_values i WHERE n.id = i.id RETURNING 1
+     ), seen AS (
+       SELECT i.wishlist_id,
+              max(CASE WHEN n.kind = 'sale' THEN split_part(n.occurrence, ':', 1)::int END) AS sale_epoch,
+              max(CASE WHEN n.kind = 'sale' THEN i.sale_price END) AS sale_price,
+              max(CASE WHEN n.kind = 'stock' THEN n.occurrence::int END) AS stock_epoch
+         FROM item_values i JOIN wishlist_notifications n ON n.id = i.id
+        GROUP BY i.wishlist_id
      )
-     UPDATE wishlists w SET ${seen}
-       FROM item_values i JOIN wishlist_notifications n ON n.id = i.id WHERE w.id = i.wishlist_id`,
+     UPDATE wishlists w SET
+            last_sale_notified_at = CASE WHEN s.sale_epoch IS NULL THEN w.last_sale_notified_at ELSE $4 END,
+            alert_sale_price_seen = CASE WHEN s.sale_epoch IS NULL THEN w.alert_sale_price_seen ELSE s.sale_price END,
+            alert_sale_epoch_seen = greatest(w.alert_sale_epoch_seen, s.sale_epoch),
+            last_stock_notified_at = CASE WHEN s.stock_epoch IS NULL THEN w.last_stock_notified_at ELSE $4 END,
+            alert_stock_epoch_seen = greatest(w.alert_stock_epoch_seen, s.stock_epoch)
+       FROM seen s WHERE w.id = s.wishlist_id`,
     [
-      sent.map((s) => s.messageId),
-      sent.map((s) => s.response),
+      messages.map((m) => m.id),
+      messages.map((m) => m.emailId),
+      messages.map((m) => m.response),
       now,
       items.map((i) => i.notificationId),
       items.map((i) => i.wishlistId),

@@ -2,7 +2,9 @@ import { Request, Router } from 'express';
 import type { Db } from '../db/pool';
 import { latestRuns, listRuns, RunRow, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox';
-import type { AlertKind } from '../mail/templates';
+import { ALERT_KINDS, AlertKind } from '../mail/kinds';
+import type { Clock } from '../clock';
+import { optIn, optOut, shopperAlerts } from '../db/preferences';
 import type { CronService, JobView } from '../jobs/CronService';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
 import { errorMessage } from '../errorMessage';
@@ -12,7 +14,6 @@ import { HttpError } from './errors';
 const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
 const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
-const ALERT_KINDS: readonly AlertKind[] = ['sale', 'stock'];
 
 type History = { last: RunRow | null; running: RunRow | null } | undefined;
 
@@ -61,7 +62,7 @@ function paged<T extends { id: string }>(rows: T[], limit: number): { rows: T[];
 }
 
 /** /api/admin/wishlist-jobs: status, history and manual runs, over the process's one CronService. */
-export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken: string }): Router {
+export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken: string; clock: Clock }): Router {
   const { cron, db } = deps;
   const router = Router();
   router.use(requireAdminToken(deps.adminToken));
@@ -99,6 +100,25 @@ export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken:
     };
     const { rows, nextBefore } = paged(await listNotifications(db, { ...filter, ...page }), page.limit);
     res.json({ success: true, data: { notifications: rows, nextBefore } });
+  });
+
+  // For the monolith's account page (server to server, with the admin token): whether a
+  // shopper gets wishlist alerts at all, and turning them back on after an unsubscribe.
+  router.get('/shoppers/:userId/alerts', async (req, res) => {
+    const userId = intParam(req.params.userId, 'userId', 1, 2_147_483_647)!;
+    const state = await shopperAlerts(db, userId);
+    if (!state) throw new HttpError(404, `No shopper with id ${userId}`);
+    res.json({ success: true, data: state });
+  });
+
+  router.put('/shoppers/:userId/alerts', async (req, res) => {
+    const userId = intParam(req.params.userId, 'userId', 1, 2_147_483_647)!;
+    const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
+    if (typeof enabled !== 'boolean') throw new HttpError(400, 'Body must be JSON {"enabled": true} or {"enabled": false}');
+    if (!(await shopperAlerts(db, userId))) throw new HttpError(404, `No shopper with id ${userId}`);
+    if (enabled) await optIn(db, userId);
+    else await optOut(db, userId, 'api', deps.clock.now());
+    res.json({ success: true, data: await shopperAlerts(db, userId) });
   });
 
   router.post('/trigger-sale-check', async (_req, res) => {

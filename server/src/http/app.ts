@@ -3,12 +3,13 @@ import type { Pool } from 'pg';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import type { CronService } from '../jobs/CronService';
-import { createAdminRouter } from './adminRouter';
+import type { WishlistAlerts } from '../wishlistAlerts';
 import { errorHandler, notFound } from './errors';
 
 export interface AppDeps {
   pool: Pool;
   cron: CronService;
+  alerts: WishlistAlerts;
   logger: Logger;
   adminToken: string;
 }
@@ -28,7 +29,8 @@ export function createApp(deps: AppDeps): Express {
     }
   });
 
-  app.use('/api/admin/wishlist-jobs', createAdminRouter({ cron: deps.cron, db: deps.pool, adminToken: deps.adminToken }));
+  app.use('/api/admin/wishlist-jobs', deps.alerts.adminRouter(deps.cron, deps.adminToken));
+  app.use(deps.alerts.unsubscribePath, deps.alerts.unsubscribeRouter());
   app.use('/api', notFound);
   app.use(errorHandler(deps.logger));
   return app;

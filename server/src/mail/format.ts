@@ -1,10 +1,3 @@
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
-
 export interface Money {
   format(amount: number | string): string;
 }
@@ -12,6 +5,12 @@ export interface Money {
 export function moneyFormatter(locale: string, currency: string): Money {
   const f = new Intl.NumberFormat(locale, { style: 'currency', currency });
   return { format: (amount) => f.format(Number(amount)) };
+}
+
+/** A date as the shop's shoppers read it: their language, the shop's timezone. */
+export function dateFormatter(locale: string, timeZone: string): { format(date: Date): string } {
+  const f = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
+  return { format: (date) => f.format(date) };
 }
 
 /** Whole percent off, rounded down so we never promise more than the shop gives. */

@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'fs';
 import path from 'path';
 import { createWishlistAlerts } from '../wishlistAlerts';
+import { resolveUnsubscribeSecret } from '../runtime';
 import { withTransaction } from '../db/pool';
 import { runScript } from './runScript';
 
@@ -63,7 +64,9 @@ runScript('Demo', async ({ config, logger, pool, mailer, databaseUrl }) => {
   console.log('🏷️  Sale: Direct Drive Racing Wheel and Aluminium Cockpit are 20% off.');
   console.log('📦 Restock: Load Cell Pedals and Sequential Shifter are back in stock.\n');
 
-  const { notifications } = createWishlistAlerts({ pool, mailer, logger, config });
+  const { notifications } = createWishlistAlerts({
+    pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+  });
   const sale = await notifications.checkSales();
   const stock = await notifications.checkStock();
   console.log(`\nSale check:  ${JSON.stringify(sale)}`);

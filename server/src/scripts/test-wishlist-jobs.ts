@@ -4,10 +4,13 @@
  *   npx ts-node server/src/scripts/test-wishlist-jobs.ts
  */
 import { createWishlistAlerts } from '../wishlistAlerts';
+import { resolveUnsubscribeSecret } from '../runtime';
 import { runScript } from './runScript';
 
 runScript('Wishlist job test', async ({ config, logger, pool, mailer }) => {
-  const { notifications } = createWishlistAlerts({ pool, mailer, logger, config });
+  const { notifications } = createWishlistAlerts({
+    pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+  });
 
   console.log('Testing sale check...');
   const saleResult = await notifications.checkSales();

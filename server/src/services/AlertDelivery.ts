@@ -1,18 +1,22 @@
+import { createHash } from 'crypto';
 import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { claimMessages, loadItems, markFailed, markSent, OutboxItem, releaseMessages, renewMessageLeases, SentRecord, skipStale } from '../db/outbox';
+import { ClaimedMessage, claimMessages, loadItems, markFailed, markSent, OutboxItem, releaseMessages, renewMessageLeases, SentRecord, skipStale } from '../db/outbox';
 import type { Mailer } from '../mail/mailer';
-import type { Money } from '../mail/format';
-import { AlertKind, renderAlertEmail } from '../mail/templates';
+import type { AlertKind } from '../mail/kinds';
+import type { AlertEmailInput, RenderedEmail } from '../mail/render';
 
 export interface DeliverySettings {
   mailFrom: string;
+  /** Names the Message-ID domain. */
   frontendUrl: string;
-  shopName: string;
-  money: Money;
   batchSize: number;
+  /** Alert emails per shopper per 24 hours (0: no cap). */
+  maxEmailsPerDay: number;
+  /** Items whose discount fell below this by send time are skipped. */
+  saleMinDropPercent: number;
   maxAttempts: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs: number;
@@ -66,10 +70,12 @@ function describeError(err: unknown): string {
   return (e.response ?? `${e.code ? `${e.code}: ` : ''}${errorMessage(err)}`).slice(0, 1000);
 }
 
-/** A claimed message with the items still worth announcing. */
+/** One email to write: a shopper's claimed messages with the items still worth announcing. */
 interface Ready {
-  id: string;
+  ids: string[];
+  userId: number;
   attempts: number;
+  held: boolean;
   items: OutboxItem[];
 }
 
@@ -85,6 +91,7 @@ export class AlertDelivery {
     private readonly deps: {
       pool: Pool;
       mailer: Mailer;
+      render: (input: AlertEmailInput) => RenderedEmail;
       logger: Logger;
       clock: Clock;
       settings: DeliverySettings;
@@ -110,7 +117,9 @@ export class AlertDelivery {
     let mailServerDown = false; // stops taking messages; the untried ones go back as they were
 
     const refill = async () => {
-      const claimed = await claimMessages(pool, kind, clock.now(), settings.batchSize, this.instanceId, this.leaseMs);
+      const claimed = await claimMessages(
+        pool, kind, clock.now(), settings.batchSize, this.instanceId, this.leaseMs, settings.maxEmailsPerDay,
+      );
       if (claimed.length === 0) {
         exhausted = true;
         return;
@@ -139,7 +148,7 @@ export class AlertDelivery {
       }
     };
 
-    const writer = new SentWriter((records) => markSent(pool, kind, records, clock.now()), logger);
+    const writer = new SentWriter((records) => markSent(pool, records, clock.now()), logger);
     const heartbeat = setInterval(() => {
       renewMessageLeases(pool, [...held], this.instanceId, clock.now(), this.leaseMs).catch((err) =>
         logger.warn(`Could not renew the leases of claimed wishlist alerts: ${errorMessage(err)}`),
@@ -150,7 +159,7 @@ export class AlertDelivery {
       try {
         for (let m = await next(); m; m = await next()) {
           const outcome = await this.sendOne(kind, m, writer);
-          held.delete(m.id);
+          m.ids.forEach((id) => held.delete(id));
           if (outcome === 'sent') {
             total.emails += 1;
             total.notified += m.items.length;
@@ -181,8 +190,9 @@ export class AlertDelivery {
     return total;
   }
 
-  private async prepare(claimed: { id: string; attempts: number }[]) {
-    const items = await loadItems(this.deps.pool, claimed.map((m) => m.id), this.deps.clock.now());
+  private async prepare(claimed: ClaimedMessage[]) {
+    const { pool, clock, settings } = this.deps;
+    const items = await loadItems(pool, claimed.map((m) => m.id), clock.now(), settings.saleMinDropPercent);
     const fresh = new Map<string, OutboxItem[]>();
     for (const item of items) {
       if (item.staleReason) continue;
@@ -190,8 +200,20 @@ export class AlertDelivery {
       list.push(item);
       fresh.set(item.messageId, list);
     }
+    // One email per shopper: their messages of both kinds, merged (a digest when held back).
+    const byUser = new Map<number, Ready>();
+    for (const m of claimed) {
+      const list = fresh.get(m.id);
+      if (!list) continue;
+      const ready = byUser.get(m.userId) ?? { ids: [], userId: m.userId, attempts: 0, held: false, items: [] };
+      ready.ids.push(m.id);
+      ready.attempts = Math.max(ready.attempts, m.attempts);
+      ready.held ||= m.held;
+      ready.items.push(...list);
+      byUser.set(m.userId, ready);
+    }
     return {
-      ready: claimed.filter((m) => fresh.has(m.id)).map((m) => ({ ...m, items: fresh.get(m.id)! })),
+      ready: [...byUser.values()],
       stale: items.filter((i) => i.staleReason),
       empty: claimed.filter((m) => !fresh.has(m.id)).map((m) => m.id),
     };
@@ -199,50 +221,57 @@ export class AlertDelivery {
 
   private async sendOne(kind: AlertKind, m: Ready, writer: SentWriter): Promise<'sent' | 'failed' | 'server-down'> {
     const { clock, logger, settings, pool } = this.deps;
+    const mail = this.compose(m);
     let response: string;
     try {
-      response = (await this.deps.mailer.send(this.compose(kind, m.id, m.items))).response;
+      response = (await this.deps.mailer.send(mail)).response;
     } catch (err) {
       const permanent = isPermanentMailError(err);
       const giveUp = permanent || m.attempts >= settings.maxAttempts;
       const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts, settings.retryBaseMs));
       const error = describeError(err);
+      const label = m.ids.join(', ');
       logger.warn(
-        { messageId: m.id, attempt: m.attempts, error, retryAt },
-        giveUp ? `❌ Wishlist alert ${m.id} failed for good: ${error}` : `⚠️ Wishlist alert ${m.id} failed; will retry: ${error}`,
+        { messageIds: m.ids, attempt: m.attempts, error, retryAt },
+        giveUp ? `❌ Wishlist alert ${label} failed for good: ${error}` : `⚠️ Wishlist alert ${label} failed; will retry: ${error}`,
       );
-      await markFailed(pool, [{ messageId: m.id, error, retryAt }], clock.now());
+      await markFailed(pool, m.ids.map((messageId) => ({ messageId, error, retryAt })), clock.now());
       return isMailServerUnavailable(err) ? 'server-down' : 'failed';
     }
-    await writer.add({ messageId: m.id, response, items: m.items });
+    await writer.add({ messageIds: m.ids, emailId: mail.messageId, response, items: m.items });
     logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);
     return 'sent';
   }
 
-  private compose(kind: AlertKind, messageId: string, items: OutboxItem[]) {
+  private compose(m: Ready) {
     const { settings } = this.deps;
-    const rendered = renderAlertEmail({
-      kind,
-      firstName: items[0].firstName,
-      items: items.map((i) => ({
+    const rendered = this.deps.render({
+      userId: m.userId,
+      firstName: m.items[0].firstName,
+      digest: m.held,
+      items: m.items.map((i) => ({
+        kind: i.kind,
+        wishlistId: i.wishlistId ?? 0,
+        productId: i.productId ?? 0,
         name: i.name ?? '',
         slug: i.slug,
-        productId: i.productId ?? 0,
         regularPrice: i.regularPrice ?? '0',
-        salePrice: kind === 'sale' ? i.salePrice : null,
+        salePrice: i.salePrice,
+        saleEndsAt: i.saleEndsAt,
       })),
-      shopName: settings.shopName,
-      frontendUrl: settings.frontendUrl,
-      money: settings.money,
     });
+    // Derived from the notification rows: a resend of the same items after a crash carries
+    // the same Message-ID, so a mail server or client can tell it is the same email.
+    const key = createHash('sha256').update(m.items.map((i) => i.notificationId).join(',')).digest('base64url').slice(0, 22);
     const domain = new URL(settings.frontendUrl).hostname || 'localhost';
     return {
       from: settings.mailFrom,
-      to: items[0].email,
+      to: m.items[0].email,
       subject: rendered.subject,
       html: rendered.html,
       text: rendered.text,
-      messageId: `<wishlist-alert-${messageId}@${domain}>`,
+      headers: rendered.headers,
+      messageId: `<wishlist-alert.${key}@${domain}>`,
     };
   }
 }

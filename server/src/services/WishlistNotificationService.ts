@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { observeSaleWindows, queueRestockAlerts, queueSaleAlerts, QueueResult } from '../db/alertQueue';
 import { withTransaction } from '../db/pool';
-import type { AlertKind } from '../mail/templates';
+import type { AlertKind } from '../mail/kinds';
 import type { AlertDelivery } from './AlertDelivery';
 
 export interface NotificationResult {
@@ -31,19 +31,22 @@ export class WishlistNotificationService {
       delivery: AlertDelivery;
       logger: Logger;
       clock: Clock;
-      settings: { stockCooldownHours: number };
+      settings: { stockCooldownHours: number; stockNotifyPerUnit: number; saleMinDropPercent: number };
     },
   ) {}
 
   checkSales(): Promise<NotificationResult> {
     return this.check('sale', async (client, now) => {
       await observeSaleWindows(client, now);
-      return queueSaleAlerts(client, now);
+      return queueSaleAlerts(client, now, this.deps.settings.saleMinDropPercent);
     });
   }
 
   checkStock(): Promise<NotificationResult> {
-    return this.check('stock', (client, now) => queueRestockAlerts(client, now, this.deps.settings.stockCooldownHours));
+    const { stockCooldownHours, stockNotifyPerUnit } = this.deps.settings;
+    return this.check('stock', (client, now) =>
+      queueRestockAlerts(client, now, { cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit }),
+    );
   }
 
   private async check(kind: AlertKind, queue: (client: PoolClient, now: Date) => Promise<QueueResult>): Promise<NotificationResult> {

@@ -75,9 +75,37 @@ describe('loadConfig', () => {
     expect(message).not.toContain('tiny1');
   });
 
-  test('production refuses to boot without ADMIN_API_TOKEN', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['ADMIN_API_TOKEN is required when NODE_ENV=production']);
-    expect(loadConfig({ NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123' }).logFormat).toBe('json');
+  test('production refuses to boot without ADMIN_API_TOKEN, UNSUBSCRIBE_SECRET and an https PUBLIC_URL', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+      'ADMIN_API_TOKEN is required when NODE_ENV=production',
+      'UNSUBSCRIBE_SECRET is required when NODE_ENV=production (the same on every instance)',
+      'PUBLIC_URL is required when NODE_ENV=production (the https address shoppers reach for unsubscribe links)',
+    ]);
+    const production = {
+      NODE_ENV: 'production',
+      ADMIN_API_TOKEN: 'a-long-enough-token-123',
+      UNSUBSCRIBE_SECRET: 'x'.repeat(32),
+      PUBLIC_URL: 'https://shop.example/',
+    };
+    expect(problemsOf({ ...production, PUBLIC_URL: 'http://shop.example' })).toEqual([
+      'PUBLIC_URL="http://shop.example": must be https in production: mailbox providers ignore one-click unsubscribe over http',
+    ]);
+    expect(problemsOf({ ...production, UNSUBSCRIBE_SECRET: 'short' })).toEqual([
+      'UNSUBSCRIBE_SECRET="***": too short: use at least 32 random characters (openssl rand -base64 32)',
+    ]);
+    const config = loadConfig(production);
+    expect(config.logFormat).toBe('json');
+    expect(config.publicUrl).toBe('https://shop.example');
+  });
+
+  test('email noise settings: percent from 0 to 99, whole counts, and a mailto address', () => {
+    expect(problemsOf({ WISHLIST_SALE_MIN_DROP_PERCENT: '100', WISHLIST_STOCK_NOTIFY_PER_UNIT: '1.5', WISHLIST_MAX_EMAILS_PER_DAY: '-1', MAIL_UNSUBSCRIBE_MAILTO: 'nope' })).toEqual([
+      'MAIL_UNSUBSCRIBE_MAILTO="nope": expected an email address (e.g. unsubscribe@shop.example)',
+      'WISHLIST_SALE_MIN_DROP_PERCENT="100": expected a number from 0 to 99',
+      'WISHLIST_STOCK_NOTIFY_PER_UNIT="1.5": expected a whole number >= 0',
+      'WISHLIST_MAX_EMAILS_PER_DAY="-1": expected a whole number >= 0',
+    ]);
+    expect(loadConfig({ WISHLIST_SALE_MIN_DROP_PERCENT: '12.5' }).saleMinDropPercent).toBe(12.5);
   });
 
   test('numbers must be in range and whole where it matters', () => {

@@ -44,7 +44,7 @@ describe('migrations', () => {
 
     const { rows } = await db.pool.query(`SELECT description, alert_sale_live FROM products WHERE sku = 'OLD'`);
     expect(rows).toEqual([{ description: 'kept', alert_sale_live: true }]);
-    expect(await queueSaleAlerts(db.pool, new Date())).toEqual({ checked: 1, queued: 0 });
+    expect(await queueSaleAlerts(db.pool, new Date(), 0)).toEqual({ checked: 1, queued: 0 });
     // A plain INSERT of the listed columns, as the monolith's other writers make.
     await db.pool.query(`INSERT INTO products (name, regular_price) VALUES ('New', 10)`);
     await db.pool.query(`INSERT INTO wishlists (user_id, product_id) VALUES (1, 2)`);

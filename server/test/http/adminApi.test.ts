@@ -4,7 +4,7 @@ import { CronService } from '../../src/jobs/CronService';
 import { silentLogger } from '../../src/logger';
 import { createPool } from '../../src/db/pool';
 import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
-import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
+import { ADMIN_TOKEN, Stack, startStack, UNSUBSCRIBE_SECRET } from '../support/stack';
 import { waitFor } from '../support/waitFor';
 
 const auth = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -105,10 +105,10 @@ describe('when the database cannot be reached', () => {
     const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
     const { createWishlistAlerts } = await import('../../src/wishlistAlerts');
     const { loadConfig } = await import('../../src/config/config');
-    const alerts = createWishlistAlerts({ pool: deadPool, mailer: s.mailer, logger, config: loadConfig({}) });
+    const alerts = createWishlistAlerts({ pool: deadPool, mailer: s.mailer, logger, config: loadConfig({}), unsubscribeSecret: UNSUBSCRIBE_SECRET });
     const cron = new CronService({ logger });
     alerts.registerJobs(cron);
-    const app = createApp({ pool: deadPool, cron, logger, adminToken: ADMIN_TOKEN });
+    const app = createApp({ pool: deadPool, cron, logger, alerts, adminToken: ADMIN_TOKEN });
     try {
       const res = await request(app).post('/api/admin/wishlist-jobs/trigger-sale-check').set(auth);
       expect(res.status).toBe(503);

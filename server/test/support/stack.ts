@@ -12,6 +12,7 @@ import { SmtpSink } from './smtpSink';
 import { createTestDatabase, TestDatabase } from './testDatabase';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const UNSUBSCRIBE_SECRET = 'test-unsubscribe-secret-0123456789abcdef';
 
 export type Via = 'service' | 'http';
 
@@ -33,13 +34,13 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const db = await createTestDatabase();
   const sink = await SmtpSink.start();
   const clock = new FakeClock();
-  const config = loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, ...env });
+  const config = loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, PUBLIC_URL: 'https://shop.example', ...env });
   const logger = silentLogger();
   const mailer = createSmtpMailer(sink.url, { poolSize: config.smtpPoolSize });
-  const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock });
+  const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock, unsubscribeSecret: UNSUBSCRIBE_SECRET });
   const cron = new CronService({ logger, coordinator: alerts.runCoordinator() });
   alerts.registerJobs(cron);
-  const app = createApp({ pool: db.pool, cron, logger, adminToken: ADMIN_TOKEN });
+  const app = createApp({ pool: db.pool, cron, logger, alerts, adminToken: ADMIN_TOKEN });
 
   async function check(kind: 'sale' | 'stock', via: Via = 'service'): Promise<NotificationResult> {
     if (via === 'service') return kind === 'sale' ? alerts.notifications.checkSales() : alerts.notifications.checkStock();

@@ -1,0 +1,67 @@
+import type { Db } from './pool';
+import type { AlertKind } from '../mail/kinds';
+
+/** What an unsubscribe page shows before and after: the product, or the masked address. */
+export interface ItemSubject {
+  productName: string;
+  enabled: boolean;
+}
+
+export async function describeItem(db: Db, wishlistId: number, kind: AlertKind): Promise<ItemSubject | null> {
+  const { rows } = await db.query<ItemSubject>(
+    `SELECT p.name AS "productName", CASE WHEN $2 = 'sale' THEN w.notify_on_sale ELSE w.notify_on_stock END AS enabled
+       FROM wishlists w JOIN products p ON p.id = w.product_id WHERE w.id = $1`,
+    [wishlistId, kind],
+  );
+  return rows[0] ?? null;
+}
+
+/** Turns off one wishlist row's alerts of one kind: the same flag the account page sets. */
+export async function stopItemAlerts(db: Db, wishlistId: number, kind: AlertKind): Promise<void> {
+  await db.query(
+    kind === 'sale'
+      ? 'UPDATE wishlists SET notify_on_sale = false WHERE id = $1 AND notify_on_sale'
+      : 'UPDATE wishlists SET notify_on_stock = false WHERE id = $1 AND notify_on_stock',
+    [wishlistId],
+  );
+}
+
+/** The shopper's address, masked (j***@example.com), or null if there is no such shopper. */
+export async function maskedEmail(db: Db, userId: number): Promise<string | null> {
+  const { rows } = await db.query<{ masked: string }>(
+    `SELECT regexp_replace(email, '^(.)[^@]*', '\\1***') AS masked FROM users WHERE id = $1`,
+    [userId],
+  );
+  return rows[0]?.masked ?? null;
+}
+
+export interface ShopperAlerts {
+  userId: number;
+  /** False once the shopper stopped all wishlist alerts. */
+  enabled: boolean;
+  optedOutAt: Date | null;
+  source: string | null;
+}
+
+/** Stops every wishlist alert to a shopper; a second call changes nothing. */
+export async function optOut(db: Db, userId: number, source: 'link' | 'api', now: Date): Promise<void> {
+  await db.query(
+    'INSERT INTO wishlist_alert_optouts (user_id, created_at, source) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING',
+    [userId, now, source],
+  );
+}
+
+/** Lets alerts to a shopper go out again (the account page's "turn alerts on"). */
+export async function optIn(db: Db, userId: number): Promise<void> {
+  await db.query('DELETE FROM wishlist_alert_optouts WHERE user_id = $1', [userId]);
+}
+
+/** Null when there is no such shopper. */
+export async function shopperAlerts(db: Db, userId: number): Promise<ShopperAlerts | null> {
+  const { rows } = await db.query<ShopperAlerts>(
+    `SELECT u.id AS "userId", o.user_id IS NULL AS enabled, o.created_at AS "optedOutAt", o.source
+       FROM users u LEFT JOIN wishlist_alert_optouts o ON o.user_id = u.id WHERE u.id = $1`,
+    [userId],
+  );
+  return rows[0] ?? null;
+}

@@ -1,0 +1,67 @@
+import { Request, Response, Router } from 'express';
+import type { Clock } from '../clock';
+import type { Db } from '../db/pool';
+import { describeItem, maskedEmail, optOut, stopItemAlerts } from '../db/preferences';
+import type { Catalogue } from '../mail/catalogue';
+import { html } from '../mail/html';
+import { UnsubscribeScope, verifyUnsubscribe } from '../unsubscribe/tokens';
+import { shopperPage } from '../unsubscribe/pages';
+
+export interface UnsubscribeDeps {
+  db: Db;
+  clock: Clock;
+  secret: string;
+  text: Catalogue;
+  lang: string;
+  shopName: string;
+  shopUrl: string;
+}
+
+/**
+ * The links in every alert (mounted at /wishlist-alerts/unsubscribe/:token). POST
+ * unsubscribes: RFC 8058 one-click from the mail client (body List-Unsubscribe=One-Click)
+ * or the button on the page. GET only shows the page, because link scanners fetch every
+ * URL in an email. Both are idempotent; no login, the signed token is the permission.
+ */
+export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
+  const { db, text } = deps;
+  const router = Router();
+  const page = (res: Response, status: number, title: string, body: Parameters<typeof shopperPage>[0]['body']) => {
+    res
+      .status(status)
+      .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" })
+      .type('html')
+      .send(shopperPage({ lang: deps.lang, shopName: deps.shopName, shopUrl: deps.shopUrl, title, body }));
+  };
+  const scopeOf = (req: Request, res: Response): UnsubscribeScope | null => {
+    const scope = verifyUnsubscribe(deps.secret, String(req.params.token));
+    if (!scope) page(res, 400, text.page.invalidTitle, html`<p>${text.page.invalidBody}</p>`);
+    return scope;
+  };
+  const subject = async (scope: UnsubscribeScope) =>
+    scope.type === 'item'
+      ? (await describeItem(db, scope.wishlistId, scope.kind))?.productName ?? '—'
+      : (await maskedEmail(db, scope.userId)) ?? '—';
+
+  router.get('/:token', async (req, res) => {
+    const scope = scopeOf(req, res);
+    if (!scope) return;
+    const what = await subject(scope);
+    const question = scope.type === 'item' ? text.page.confirmItem(scope.kind, what) : text.page.confirmAll(what);
+    // An empty action posts back to this same URL, token included.
+    page(res, 200, text.page.confirmTitle, html`<form method="post" action="">
+<input type="hidden" name="List-Unsubscribe" value="One-Click">
+<p>${question}</p><button type="submit">${text.page.confirmButton}</button></form>`);
+  });
+
+  router.post('/:token', async (req, res) => {
+    const scope = scopeOf(req, res);
+    if (!scope) return;
+    if (scope.type === 'item') await stopItemAlerts(db, scope.wishlistId, scope.kind);
+    else await optOut(db, scope.userId, 'link', deps.clock.now());
+    const done = scope.type === 'item' ? text.page.doneItem(scope.kind, await subject(scope)) : text.page.doneAll;
+    page(res, 200, text.page.doneTitle, html`<p>${done}</p>`);
+  });
+
+  return router;
+}

@@ -1,0 +1,3 @@
+export type AlertKind = 'sale' | 'stock';
+
+export const ALERT_KINDS: readonly AlertKind[] = ['sale', 'stock'];

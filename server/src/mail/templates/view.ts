@@ -1,0 +1,39 @@
+import type { AlertKind } from '../kinds';
+
+/** Everything a template shows, already worded and formatted; templates only lay it out. */
+export interface AlertView {
+  lang: string;
+  subject: string;
+  greeting: string;
+  intro: string;
+  /** Why a digest came: the daily cap held these back. */
+  note: string | null;
+  sections: SectionView[];
+  shopName: string;
+  shopUrl: string;
+  viewLabel: string;
+  footer: string;
+  manageLabel: string;
+  manageUrl: string;
+  stopAllLabel: string;
+  stopAllUrl: string;
+}
+
+export interface SectionView {
+  kind: AlertKind;
+  /** Shown in a digest, where sales and restocks come together. */
+  heading: string | null;
+  items: ItemView[];
+}
+
+export interface ItemView {
+  name: string;
+  url: string;
+  /** Sale: the price, the regular price and the percentage off. */
+  sale: { price: string; was: string; percentOff: string; line: string } | null;
+  /** "Back in stock now." for a restock. */
+  status: string | null;
+  endsLine: string | null;
+  stopLabel: string;
+  stopUrl: string;
+}
