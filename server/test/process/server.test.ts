@@ -108,3 +108,20 @@ describe('the script server/src/scripts/test-wishlist-jobs.ts', () => {
     expect(script.output()).toContain('❌ Wishlist job test failed: cannot reach PostgreSQL at postgres://shop:***@127.0.0.1:1/shop');
   });
 });
+
+describe('npm run mail:preview (server/src/scripts/mailPreview.ts)', () => {
+  test('writes the sample sale, stock and digest emails as HTML, text and .eml, in the shop locale', async () => {
+    const { readdirSync, readFileSync } = await import('fs');
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wishlist-preview-'));
+    const script = spawnTs('server/src/scripts/mailPreview.ts', { DATA_DIR: dataDir, SHOP_LOCALE: 'de-DE', SHOP_CURRENCY: 'EUR', SHOP_NAME: 'Rennsport' });
+    expect(await script.exited).toBe(0);
+    const dir = path.join(dataDir, 'preview');
+    expect(readdirSync(dir).sort()).toEqual(
+      ['digest', 'sale', 'stock'].flatMap((n) => [`${n}.eml`, `${n}.html`, `${n}.txt`]),
+    );
+    expect(readFileSync(path.join(dir, 'sale.txt'), 'utf8')).toContain('Artikel auf Ihrer Wunschliste sind jetzt im Angebot:');
+    expect(readFileSync(path.join(dir, 'digest.html'), 'utf8')).toContain('Aluminium Cockpit &quot;Pro&quot; &lt;80/20&gt;');
+    expect(readFileSync(path.join(dir, 'stock.eml'), 'utf8')).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
+    expect(script.output()).toContain('Ihre Wunschliste: 3 Neuigkeiten');
+  });
+});

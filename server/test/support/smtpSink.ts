@@ -20,6 +20,8 @@ type Reply = { code: number; message: string };
  */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
+  /** Messages whose DATA got a failure reply (failNext). */
+  readonly refused: ReceivedMail[] = [];
   rejectRecipient: (address: string) => Reply | null = () => null;
   private failures: Reply[] = [];
   private server!: SMTPServer;
@@ -63,13 +65,7 @@ export class SmtpSink {
       onData: (stream, session, callback) => {
         simpleParser(stream)
           .then((parsed) => {
-            const failure = this.failures.shift();
-            if (failure) {
-              const err = new Error(failure.message) as Error & { responseCode: number };
-              err.responseCode = failure.code;
-              return callback(err);
-            }
-            this.received.push({
+            const mail: ReceivedMail = {
               to: session.envelope.rcptTo.map((r) => r.address),
               from: typeof session.envelope.mailFrom === 'object' ? session.envelope.mailFrom.address : '',
               subject: parsed.subject ?? '',
@@ -77,7 +73,15 @@ export class SmtpSink {
               html: typeof parsed.html === 'string' ? parsed.html : '',
               messageId: parsed.messageId ?? '',
               parsed,
-            });
+            };
+            const failure = this.failures.shift();
+            if (failure) {
+              this.refused.push(mail);
+              const err = new Error(failure.message) as Error & { responseCode: number };
+              err.responseCode = failure.code;
+              return callback(err);
+            }
+            this.received.push(mail);
             callback();
           })
           .catch(callback);
