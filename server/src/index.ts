@@ -61,14 +61,16 @@ export async function main(): Promise<void> {
       pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
     });
     const coordinator = alerts.runCoordinator();
-    cron = new CronService({ logger, coordinator, missedRunPolicy: config.missedRunPolicy });
+    cron = new CronService({
+      logger, coordinator, missedRunPolicy: config.missedRunPolicy, onRunFinished: alerts.metrics.observeRun,
+    });
     abandonOwnRuns = (reason) => coordinator.abandonOwnRuns(reason);
     alerts.registerJobs(cron);
 
-    const app = createApp({ pool, cron, logger, alerts, adminToken: admin.value });
+    const app = createApp({ pool, cron, logger, alerts, adminToken: admin.value, metricsPublic: config.metricsPublic });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(config.port, () => resolve(s));
-      s.once('error', reject);
+      // Express 5 hands a listen error (EADDRINUSE) to the callback.
+      const s = app.listen(config.port, (err?: Error) => (err ? reject(new Error(`Cannot listen on port ${config.port}: ${err.message}`)) : resolve(s)));
     });
     cron.start().catch((err) => logger.error(`Catching up on missed runs failed: ${errorMessage(err)}`));
     const { port } = server.address() as AddressInfo;
@@ -100,6 +102,7 @@ function printBanner(
     `🚀 Wishlist alerts listening on http://localhost:${info.port}`,
     `   Database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}  →  psql "${shownUrl}"`,
     `   Mail: ${info.mailer}`,
+    `   Admin console: http://localhost:${info.port}/admin/wishlist-jobs  (sign in with the admin token)`,
   ];
   if (admin.created) lines.push(`   Admin token (shown once): ${admin.value}   (kept in ${admin.file})`);
   else if (admin.file) lines.push(`   Admin token: in ${admin.file}`);

@@ -13,6 +13,10 @@ import { registerWishlistJobs } from './jobs/wishlistJobs';
 import { createAdminRouter } from './http/adminRouter';
 import { PgRunCoordinator } from './jobs/PgRunCoordinator';
 import { createUnsubscribeRouter } from './http/unsubscribeRouter';
+import { createConsoleRouter } from './http/console/consoleRouter';
+import { CONSOLE_PATH } from './http/console/page';
+import { createMetrics, WishlistMetrics } from './metrics/metrics';
+import { SALE_JOB, STOCK_JOB } from './jobs/wishlistJobs';
 
 export type WishlistAlertsConfig = Pick<
   Config,
@@ -31,6 +35,13 @@ export interface WishlistAlerts {
   /** The shoppers' unsubscribe links, to mount at `unsubscribePath` (public: the token is the permission). */
   unsubscribeRouter(): Router;
   unsubscribePath: string;
+  /** The admin console page, to mount at `consolePath`. */
+  consoleRouter(cron: CronService, adminToken: string): Router;
+  consolePath: string;
+  /** Prometheus metrics; pass `metrics.observeRun` to the CronService as onRunFinished. */
+  metrics: WishlistMetrics;
+  /** When the module was created: a job that never succeeded is judged from here. */
+  since: Date;
   /** A coordinator for the host's CronService, so each tick runs on one instance only. */
   runCoordinator(): PgRunCoordinator;
 }
@@ -50,6 +61,8 @@ export function createWishlistAlerts(deps: {
 }): WishlistAlerts {
   const { pool, mailer, logger, config, unsubscribeSecret } = deps;
   const clock = deps.clock ?? systemClock;
+  const since = clock.now();
+  const metrics = createMetrics({ db: pool, jobs: [SALE_JOB, STOCK_JOB] });
   const render = createAlertRenderer({
     shopName: config.shopName,
     frontendUrl: config.frontendUrl,
@@ -106,6 +119,10 @@ export function createWishlistAlerts(deps: {
         shopUrl: config.frontendUrl,
       }),
     unsubscribePath: UNSUBSCRIBE_PATH,
+    consoleRouter: (cron, adminToken) => createConsoleRouter({ cron, db: pool, adminToken, mailer, clock, since }),
+    consolePath: CONSOLE_PATH,
+    metrics,
+    since,
     runCoordinator: () => new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
   };
 }

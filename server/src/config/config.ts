@@ -50,6 +50,8 @@ export interface Config {
   stockNotifyPerUnit: number;
   /** Alert emails per shopper per 24 hours; the rest wait for a digest (0: no limit). */
   maxEmailsPerDay: number;
+  /** /metrics without the admin token (for a Prometheus on a private network). */
+  metricsPublic: boolean;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +234,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     saleMinDropPercent: num('WISHLIST_SALE_MIN_DROP_PERCENT', 0, { min: 0, max: 99 }),
     stockNotifyPerUnit: num('WISHLIST_STOCK_NOTIFY_PER_UNIT', 0, { integer: true, min: 0 }),
     maxEmailsPerDay: num('WISHLIST_MAX_EMAILS_PER_DAY', 3, { integer: true, min: 0 }),
+    metricsPublic: bool('METRICS_PUBLIC', false),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -124,3 +124,13 @@ export async function wasMissed(db: Db, job: string, slot: Date): Promise<boolea
   );
   return rows[0].missed;
 }
+
+/** When each job last finished a run successfully, on any instance. */
+export async function lastSuccesses(db: Db, jobs: readonly string[]): Promise<Map<string, Date>> {
+  const { rows } = await db.query<{ job: string; at: Date }>(
+    `SELECT job, max(finished_at) AS at FROM wishlist_job_runs
+      WHERE job = ANY($1::text[]) AND status = 'succeeded' GROUP BY job`,
+    [jobs],
+  );
+  return new Map(rows.map((r) => [r.job, r.at]));
+}

@@ -245,6 +245,8 @@ export interface NotificationView {
   nextAttemptAt: string | null;
   createdAt: string;
   sentAt: string | null;
+  /** The Message-ID of the email that carried it, once sent. */
+  emailId: string | null;
 }
 
 /** Recent alerts for the admin, newest first; the recipient is masked (j***@example.com). */
@@ -256,7 +258,7 @@ export async function listNotifications(
             regexp_replace(u.email, '^(.)[^@]*', '\\1***') AS recipient, coalesce(m.attempts, 0) AS attempts,
             coalesce(n.error, CASE WHEN n.status = 'queued' THEN m.last_error END) AS error,
             CASE WHEN n.status = 'queued' THEN m.next_attempt_at END AS "nextAttemptAt",
-            n.created_at AS "createdAt", n.sent_at AS "sentAt"
+            n.created_at AS "createdAt", n.sent_at AS "sentAt", CASE WHEN n.status = 'sent' THEN m.email_id END AS "emailId"
        FROM wishlist_notifications n
        JOIN users u ON u.id = n.user_id
        LEFT JOIN wishlist_alert_messages m ON m.id = n.message_id
@@ -276,4 +278,22 @@ export async function releaseMessages(db: Db, ids: string[], owner: string): Pro
       WHERE id = ANY($1::bigint[]) AND locked_by = $2 AND status = 'sending'`,
     [ids, owner],
   );
+}
+
+/** Messages waiting to be sent (pending or being sent) and failed for good, for metrics. */
+export async function outboxCounts(db: Db): Promise<{ pending: number; failed: number }> {
+  const { rows } = await db.query<{ pending: number; failed: number }>(
+    `SELECT (SELECT count(*) FROM wishlist_alert_messages WHERE status IN ('pending', 'sending'))::int AS pending,
+            (SELECT count(*) FROM wishlist_alert_messages WHERE status = 'failed')::int AS failed`,
+  );
+  return rows[0];
+}
+
+/** The Message-ID a notification went out under, for the console's preview link. */
+export async function emailIdOf(db: Db, notificationId: string): Promise<string | null> {
+  const { rows } = await db.query<{ emailId: string | null }>(
+    `SELECT m.email_id AS "emailId" FROM wishlist_notifications n JOIN wishlist_alert_messages m ON m.id = n.message_id WHERE n.id = $1`,
+    [notificationId],
+  );
+  return rows[0]?.emailId ?? null;
 }

@@ -49,6 +49,15 @@ export interface JobView {
   nextRuns: string[];
 }
 
+/** What an observer (metrics) hears when a run ends. */
+export interface FinishedRun {
+  job: string;
+  trigger: RunTrigger;
+  status: 'succeeded' | 'failed';
+  durationMs: number;
+  result: unknown;
+}
+
 export type JobHandler<T = unknown> = (ctx: { trigger: RunTrigger; scheduledAt: Date | null }) => Promise<T>;
 
 export class UnknownJobError extends Error {
@@ -85,7 +94,12 @@ export class CronService {
   private stopped = false;
 
   constructor(
-    private readonly deps: { logger: Logger; coordinator?: RunCoordinator; missedRunPolicy?: MissedRunPolicy },
+    private readonly deps: {
+      logger: Logger;
+      coordinator?: RunCoordinator;
+      missedRunPolicy?: MissedRunPolicy;
+      onRunFinished?: (run: FinishedRun) => void;
+    },
   ) {}
 
   addJob<T>(name: string, config: JobConfig, handler: JobHandler<T>): void {
@@ -251,6 +265,11 @@ export class CronService {
       record.finishedAt = new Date().toISOString();
       record.durationMs = Date.now() - started;
       record.status = status;
+      try {
+        this.deps.onRunFinished?.({ job: job.name, trigger, status, durationMs: record.durationMs, result: record.result });
+      } catch (err) {
+        this.deps.logger.warn({ job: job.name }, `Run observer failed: ${errorMessage(err)}`);
+      }
       if (runId && this.deps.coordinator) {
         // If the database is gone, the run's lease expires and it is marked abandoned.
         await this.deps.coordinator

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import nodemailer from 'nodemailer';
 import type { Logger } from '../logger';
@@ -25,6 +25,8 @@ export interface Mailer {
   close(): Promise<void>;
   /** Where people look at sent mail, for the boot banner. */
   describe(): string;
+  /** The preview mailer only: the .eml file a message was written to, if any. */
+  previewFile?(messageId: string): string | null;
 }
 
 /** nodemailer over SMTP with a connection pool; `smtp://user:pass@host:587` or `smtps://…`. */
@@ -59,11 +61,18 @@ export function createPreviewMailer(dir: string, logger: Logger): Mailer {
   const outbox = path.resolve(dir);
   mkdirSync(outbox, { recursive: true });
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const safeIdOf = (messageId: string) => messageId.replace(/[^A-Za-z0-9.@_-]/g, '');
   return {
+    previewFile(messageId) {
+      const suffix = `-${safeIdOf(messageId)}.eml`;
+      if (!existsSync(outbox)) return null;
+      const found = readdirSync(outbox).filter((f) => f.endsWith(suffix)).sort().pop();
+      return found ? path.join(outbox, found) : null;
+    },
     async send(mail) {
       const info = await transport.sendMail(mail);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-      const safeId = mail.messageId.replace(/[^A-Za-z0-9.@-]/g, '');
+      const safeId = safeIdOf(mail.messageId);
       const file = path.join(outbox, `${stamp}-${safeId}.eml`);
       writeFileSync(file, info.message as Buffer);
       logger.info(`📬 Mail written to ${path.relative(process.cwd(), file)}: "${mail.subject}"`);

@@ -38,7 +38,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const logger = silentLogger();
   const mailer = createSmtpMailer(sink.url, { poolSize: config.smtpPoolSize });
   const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock, unsubscribeSecret: UNSUBSCRIBE_SECRET });
-  const cron = new CronService({ logger, coordinator: alerts.runCoordinator() });
+  const cron = new CronService({ logger, coordinator: alerts.runCoordinator(), onRunFinished: alerts.metrics.observeRun });
   alerts.registerJobs(cron);
   const app = createApp({ pool: db.pool, cron, logger, alerts, adminToken: ADMIN_TOKEN });
 

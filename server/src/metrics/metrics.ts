@@ -1,0 +1,75 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../db/pool';
+import { lastSuccesses } from '../db/jobRuns';
+import { outboxCounts } from '../db/outbox';
+import type { FinishedRun } from '../jobs/CronService';
+
+export interface WishlistMetrics {
+  registry: Registry;
+  /** Pass to the CronService as onRunFinished. */
+  observeRun(run: FinishedRun): void;
+}
+
+function count(result: unknown, key: 'checked' | 'notified' | 'emails' | 'errors'): number {
+  const v = (result as Record<string, unknown> | null)?.[key];
+  return typeof v === 'number' && v >= 0 ? v : 0;
+}
+
+/**
+ * The module's Prometheus metrics, in a registry of its own (the host may merge it).
+ * Counters are this process's (Prometheus sums the instances); the outbox and the last
+ * successful run are read from the database at scrape time, so every instance shows the
+ * same shared state.
+ */
+export function createMetrics(deps: { db: Db; jobs: readonly string[] }): WishlistMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const runs = new Counter({
+    name: 'wishlist_job_runs_total', help: 'Job runs finished on this instance, by job and status',
+    labelNames: ['job', 'status'], registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'wishlist_job_run_duration_seconds', help: 'Duration of job runs',
+    labelNames: ['job'], buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900], registers: [registry],
+  });
+  const checked = new Counter({ name: 'wishlist_items_checked_total', help: 'Wishlist items looked at by checks', labelNames: ['job'], registers: [registry] });
+  const notified = new Counter({ name: 'wishlist_items_notified_total', help: 'Wishlist items announced in accepted emails', labelNames: ['job'], registers: [registry] });
+  const emails = new Counter({ name: 'wishlist_emails_total', help: 'Alert emails by outcome (sent: accepted by SMTP)', labelNames: ['job', 'status'], registers: [registry] });
+  for (const job of deps.jobs) {
+    for (const status of ['succeeded', 'failed']) runs.inc({ job, status }, 0);
+    for (const status of ['sent', 'failed']) emails.inc({ job, status }, 0);
+    checked.inc({ job }, 0);
+    notified.inc({ job }, 0);
+  }
+
+  new Gauge({
+    name: 'wishlist_outbox_messages', help: 'Outbox messages by state (pending: waiting or being sent; failed: given up)',
+    labelNames: ['status'], registers: [registry],
+    async collect() {
+      const c = await outboxCounts(deps.db);
+      this.set({ status: 'pending' }, c.pending);
+      this.set({ status: 'failed' }, c.failed);
+    },
+  });
+  new Gauge({
+    name: 'wishlist_job_last_success_timestamp_seconds', help: 'When each job last succeeded, on any instance (Unix time)',
+    labelNames: ['job'], registers: [registry],
+    async collect() {
+      const last = await lastSuccesses(deps.db, deps.jobs);
+      for (const [job, at] of last) this.set({ job }, at.getTime() / 1000);
+    },
+  });
+
+  return {
+    registry,
+    observeRun(run) {
+      runs.inc({ job: run.job, status: run.status });
+      duration.observe({ job: run.job }, run.durationMs / 1000);
+      if (run.status !== 'succeeded') return;
+      checked.inc({ job: run.job }, count(run.result, 'checked'));
+      notified.inc({ job: run.job }, count(run.result, 'notified'));
+      emails.inc({ job: run.job, status: 'sent' }, count(run.result, 'emails'));
+      emails.inc({ job: run.job, status: 'failed' }, count(run.result, 'errors'));
+    },
+  };
+}
