@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
+import { html } from '../mail/html';
 import { isDatabaseUnavailable } from '../db/pool';
 import { JobBusyError, UnknownJobError } from '../jobs/CronService';
 
@@ -40,6 +41,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       message = err.message;
     }
     if (status >= 500) logger.error({ err, method: req.method, path: req.path }, `Request failed: ${message}`);
+    // A person in a browser (the console's forms without its script) gets a page, APIs get JSON.
+    if (!req.originalUrl.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
+      res.status(status).type('html').send(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title></head>
+<body><h1>Error ${status}</h1><p>${message}</p></body></html>`.value);
+      return;
+    }
     res.status(status).json({ success: false, error: message });
   };
 }

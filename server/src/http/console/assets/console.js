@@ -20,7 +20,11 @@
   // Re-reads the page and swaps in the sections that change.
   const refresh = async () => {
     const res = await fetch(location.pathname, { headers: { accept: 'text/html' } });
-    if (!res.ok || res.redirected) return location.assign(res.url || location.href);
+    if (res.redirected) return location.assign(res.url); // signed out meanwhile
+    if (!res.ok) {
+      result.textContent += ` (The page could not be refreshed: HTTP ${res.status}; reload to try again.)`;
+      return;
+    }
     const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
     for (const id of ['jobs', 'history', 'notifications']) {
       const fresh = doc.getElementById(id);

@@ -1,0 +1,141 @@
+import { mkdirSync } from 'fs';
+import type { Server } from 'http';
+import type { AddressInfo } from 'net';
+import path from 'path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
+import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
+
+// Debian's Chromium (apt-get install -y chromium); .ci/run installs it.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(__dirname, '../../../test-artifacts');
+
+describe('the admin console in a real browser', () => {
+  let s: Stack;
+  let server: Server;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+  });
+  afterAll(() => browser?.close());
+
+  beforeEach(async () => {
+    s = await startStack();
+    server = await new Promise<Server>((resolve) => {
+      const srv = s.app.listen(0, '127.0.0.1', () => resolve(srv));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    page = await (await browser.newContext({ timezoneId: 'Europe/Berlin' })).newPage();
+  });
+  afterEach(async () => {
+    await page.context().close();
+    await new Promise((resolve) => server.close(resolve));
+    await s.close();
+  });
+
+  async function signIn(token = ADMIN_TOKEN) {
+    await page.goto(`${base}/admin/wishlist-jobs`);
+    await page.getByLabel('Admin token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    if (token === ADMIN_TOKEN) await page.locator('form.run-now[data-bound]').first().waitFor(); // the script is ready
+  }
+
+  test('without a session the page redirects to sign-in; a wrong token is refused and sets no cookie', async () => {
+    const res = await page.goto(`${base}/admin/wishlist-jobs`);
+    expect(new URL(page.url()).pathname).toBe('/admin/wishlist-jobs/sign-in');
+    expect(res!.status()).toBe(200);
+    await signIn('not-the-token-at-all');
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('That token is not right.');
+    expect(new URL(page.url()).pathname).toBe('/admin/wishlist-jobs/sign-in');
+    expect(await page.context().cookies()).toEqual([]);
+    // A forged cookie is no session either.
+    await page.context().addCookies([{ name: 'wishlist_console', value: '9999999999999.x.y', url: base }]);
+    await page.goto(`${base}/admin/wishlist-jobs`);
+    expect(new URL(page.url()).pathname).toBe('/admin/wishlist-jobs/sign-in');
+  });
+
+  test('signed in: both jobs with next runs; Run now (confirmed) adds a run with its counts to the history', async () => {
+    const user = await insertUser(s.db.pool);
+    const product = await insertProduct(s.db.pool, { name: 'Racing Wheel', regularPrice: 200 });
+    await addToWishlist(s.db.pool, user.id, product);
+    await startSale(s.db.pool, product, 150);
+
+    await signIn();
+    expect(new URL(page.url()).pathname).toBe('/admin/wishlist-jobs');
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: 'wishlist_console', httpOnly: true, sameSite: 'Strict', path: '/admin/wishlist-jobs' });
+
+    const sale = page.locator('article[data-job="wishlist-sale-check"]');
+    const stock = page.locator('article[data-job="wishlist-stock-check"]');
+    await expect(sale.locator('.schedule-words').textContent()).resolves.toBe('Every hour');
+    await expect(stock.locator('.schedule-words').textContent()).resolves.toBe('Every 30 minutes');
+    for (const job of [sale, stock]) {
+      expect(await job.locator('.next-runs li').count()).toBe(3);
+      // The shop's timezone from the server, the viewer's (Berlin) from the script.
+      await expect(job.locator('.next-runs li').first().textContent()).resolves.toMatch(/E[SD]T · your time: /);
+      await expect(job.locator('.badge').textContent()).resolves.toContain('Healthy');
+    }
+    expect(await page.locator('table.runs tbody tr').count()).toBe(0);
+
+    let dialog = '';
+    page.once('dialog', (d) => {
+      dialog = d.message();
+      void d.accept();
+    });
+    await sale.getByRole('button', { name: 'Run wishlist-sale-check now' }).click();
+    await page.locator('#result', { hasText: 'finished' }).waitFor();
+    expect(dialog).toContain('Run wishlist-sale-check now?');
+    await expect(page.locator('#result').textContent()).resolves.toBe(
+      'wishlist-sale-check finished: 1 checked, 1 notified, 1 emails, 0 errors.',
+    );
+    const row = page.locator('table.runs tbody tr').first();
+    await expect(row.locator('td').allTextContents()).resolves.toEqual([
+      expect.any(String), 'wishlist-sale-check', expect.stringMatching(/E[SD]T/), 'manual', expect.any(String),
+      expect.stringMatching(/^\d+ ms$/), '1', '1', '1', '0', expect.stringContaining('succeeded'),
+    ]);
+    await expect(page.locator('table.notifications tbody tr').first().textContent()).resolves.toMatch(/sale\s*Racing Wheel\s*\w\*\*\*@example\.com\s*✓ sent/);
+    expect(await page.locator('.chart svg rect').count()).toBe(2);
+    expect(s.sink.to(user.email)).toHaveLength(1);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'admin-console.png'), fullPage: true });
+  });
+
+  test('a failed run is marked in the history, the badge turns red after twice the interval, and Run now is disabled while the job runs elsewhere', async () => {
+    await signIn();
+    // Break what only the stock check reads, so the run fails and the page itself still works.
+    await s.db.pool.query('ALTER TABLE products RENAME COLUMN alert_stock_epoch TO alert_stock_epoch_away');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Run wishlist-stock-check now' }).click();
+    await page.locator('#result', { hasText: 'did not run' }).waitFor();
+    await page.locator('table.runs tbody tr[data-status="failed"]').waitFor();
+    const row = page.locator('table.runs tbody tr').first();
+    await expect(row.getAttribute('data-status')).resolves.toBe('failed');
+    await expect(row.locator('td').last().textContent()).resolves.toMatch(/✗ failed\s*column p\.alert_stock_epoch does not exist/);
+    await s.db.pool.query('ALTER TABLE products RENAME COLUMN alert_stock_epoch_away TO alert_stock_epoch');
+
+    // Two and a half hours on without a successful stock check (interval 30 minutes): red.
+    s.clock.advanceHours(2.5);
+    await page.reload();
+    const stockBadge = page.locator('article[data-job="wishlist-stock-check"] .badge');
+    await expect(stockBadge.getAttribute('data-health')).resolves.toBe('failing');
+    await expect(stockBadge.textContent()).resolves.toContain('Failing');
+    await expect(page.locator('article[data-job="wishlist-sale-check"] .badge').getAttribute('data-health')).resolves.toBe('failing');
+
+    // Another instance starts the sale check: the page notices and disables the button.
+    await s.db.pool.query(
+      `INSERT INTO wishlist_job_runs (job, trigger, instance_id, lease_until) VALUES ('wishlist-sale-check', 'manual', 'other-host-42', now() + interval '5 minutes')`,
+    );
+    const button = page.getByRole('button', { name: 'Run wishlist-sale-check now' });
+    await expect(button.isDisabled()).resolves.toBe(false);
+    await page.waitForFunction(
+      () => document.querySelector('article[data-job="wishlist-sale-check"] button')?.hasAttribute('disabled'),
+      undefined,
+      { timeout: 10_000 },
+    );
+    await expect(page.locator('article[data-job="wishlist-sale-check"] .running-state').textContent()).resolves.toBe('⟳ Running on other-host-42');
+  });
+});
