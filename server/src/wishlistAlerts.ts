@@ -17,6 +17,7 @@ import { createConsoleRouter } from './http/console/consoleRouter';
 import { CONSOLE_PATH } from './http/console/page';
 import { createMetrics, WishlistMetrics } from './metrics/metrics';
 import { SALE_JOB, STOCK_JOB } from './jobs/wishlistJobs';
+import { jobsOverview } from './jobs/overview';
 
 export type WishlistAlertsConfig = Pick<
   Config,
@@ -40,8 +41,8 @@ export interface WishlistAlerts {
   consolePath: string;
   /** Prometheus metrics; pass `metrics.observeRun` to the CronService as onRunFinished. */
   metrics: WishlistMetrics;
-  /** When the module was created: a job that never succeeded is judged from here. */
-  since: Date;
+  /** Each job with its last runs and health (the console's badge, /healthz). */
+  overview(cron: CronService): ReturnType<typeof jobsOverview>;
   /** A coordinator for the host's CronService, so each tick runs on one instance only. */
   runCoordinator(): PgRunCoordinator;
 }
@@ -122,7 +123,7 @@ export function createWishlistAlerts(deps: {
     consoleRouter: (cron, adminToken) => createConsoleRouter({ cron, db: pool, adminToken, mailer, clock, since }),
     consolePath: CONSOLE_PATH,
     metrics,
-    since,
+    overview: (cron) => jobsOverview({ cron, db: pool, since, now: clock.now() }),
     runCoordinator: () => new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
   };
 }

@@ -6,7 +6,6 @@ import type { CronService } from '../jobs/CronService';
 import type { WishlistAlerts } from '../wishlistAlerts';
 import { errorHandler, notFound } from './errors';
 import { requireAdminToken } from './auth';
-import { jobsOverview } from '../jobs/overview';
 
 export interface AppDeps {
   pool: Pool;
@@ -28,7 +27,7 @@ export function createApp(deps: AppDeps): Express {
   // the database is down: a late job is for an alert, not for a restart.
   app.get('/healthz', async (_req, res) => {
     const jobs = async () => {
-      const { jobs: list } = await jobsOverview({ cron: deps.cron, db: deps.pool, since: deps.alerts.since, now: new Date() });
+      const { jobs: list } = await deps.alerts.overview(deps.cron);
       return Object.fromEntries(list.map((j) => [j.name, { health: j.health, enabled: j.enabled, running: j.running, lastSuccessAt: j.lastSuccessAt }]));
     };
     try {

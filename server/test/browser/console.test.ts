@@ -1,4 +1,4 @@
-import { mkdirSync } from 'fs';
+import { existsSync, mkdirSync } from 'fs';
 import type { Server } from 'http';
 import type { AddressInfo } from 'net';
 import path from 'path';
@@ -18,6 +18,7 @@ describe('the admin console in a real browser', () => {
   let page: Page;
 
   beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   });
   afterAll(() => browser?.close());
@@ -131,11 +132,7 @@ describe('the admin console in a real browser', () => {
     );
     const button = page.getByRole('button', { name: 'Run wishlist-sale-check now' });
     await expect(button.isDisabled()).resolves.toBe(false);
-    await page.waitForFunction(
-      () => document.querySelector('article[data-job="wishlist-sale-check"] button')?.hasAttribute('disabled'),
-      undefined,
-      { timeout: 10_000 },
-    );
+    await page.locator('article[data-job="wishlist-sale-check"] button[disabled]').waitFor({ timeout: 10_000 });
     await expect(page.locator('article[data-job="wishlist-sale-check"] .running-state').textContent()).resolves.toBe('⟳ Running on other-host-42');
   });
 });

@@ -94,7 +94,9 @@ describe('admin API /api/admin/wishlist-jobs', () => {
   });
 
   test('GET /healthz answers 200 when the database answers', async () => {
-    expect((await request(s.app).get('/healthz')).body).toEqual({ status: 'ok', database: 'up' });
+    const res = await request(s.app).get('/healthz');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ok', database: 'up' });
   });
 });
 

@@ -6,7 +6,7 @@ const H = 90;
 
 function bars(runs: RunRow[], value: (r: RunRow) => number, label: (r: RunRow, v: number) => string, colour: string): SafeHtml {
   const max = Math.max(1, ...runs.map(value));
-  const step = W / Math.max(runs.length, 1);
+  const step = W / Math.max(runs.length, 50); // a slot per run of the last 50, oldest on the left
   return html`${runs.map((r, i) => {
     const v = value(r);
     const h = Math.max(v > 0 ? 2 : 0, (v / max) * (H - 14));
