@@ -26,6 +26,8 @@ export class CountingSink {
         });
       },
     });
+    // A client killed mid-session (the chaos runs do that) resets its connection; carry on.
+    sink.server.on('error', () => undefined);
     await new Promise<void>((resolve) => sink.server.listen(0, '127.0.0.1', () => resolve()));
     sink.port = (sink.server.server.address() as AddressInfo).port;
     return sink;

@@ -5,7 +5,7 @@ import { Clock, systemClock } from './clock';
 import type { Logger } from './logger';
 import type { Mailer } from './mail/mailer';
 import { catalogueFor } from './mail/catalogue';
-import { createAlertRenderer, UNSUBSCRIBE_PATH } from './mail/render';
+import { createAlertRenderer, mailSettingsFrom, UNSUBSCRIBE_PATH } from './mail/render';
 import { AlertDelivery } from './services/AlertDelivery';
 import { WishlistNotificationService } from './services/WishlistNotificationService';
 import type { CronService } from './jobs/CronService';
@@ -64,16 +64,7 @@ export function createWishlistAlerts(deps: {
   const clock = deps.clock ?? systemClock;
   const since = clock.now();
   const metrics = createMetrics({ db: pool, jobs: [SALE_JOB, STOCK_JOB] });
-  const render = createAlertRenderer({
-    shopName: config.shopName,
-    frontendUrl: config.frontendUrl,
-    publicUrl: config.publicUrl,
-    locale: config.shopLocale,
-    currency: config.shopCurrency,
-    timezone: config.jobs['wishlist-sale-check'].timezone,
-    unsubscribeSecret,
-    unsubscribeMailto: config.unsubscribeMailto,
-  });
+  const render = createAlertRenderer(mailSettingsFrom(config, unsubscribeSecret));
   const delivery = new AlertDelivery({
     pool,
     mailer,

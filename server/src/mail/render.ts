@@ -6,6 +6,7 @@ import { alertHtml } from './templates/alert.html';
 import { alertText } from './templates/alert.text';
 import type { AlertView, ItemView } from './templates/view';
 import { signUnsubscribe, UnsubscribeScope } from '../unsubscribe/tokens';
+import type { Config } from '../config/config';
 
 export interface AlertItem {
   kind: AlertKind;
@@ -47,6 +48,23 @@ export interface MailSettings {
 }
 
 export const UNSUBSCRIBE_PATH = '/wishlist-alerts/unsubscribe';
+
+/** The mail settings from the one config; the secret is resolved by the caller (it may be generated). */
+export function mailSettingsFrom(
+  config: Pick<Config, 'shopName' | 'frontendUrl' | 'publicUrl' | 'shopLocale' | 'shopCurrency' | 'jobs' | 'unsubscribeMailto'>,
+  unsubscribeSecret: string,
+): MailSettings {
+  return {
+    shopName: config.shopName,
+    frontendUrl: config.frontendUrl,
+    publicUrl: config.publicUrl,
+    locale: config.shopLocale,
+    currency: config.shopCurrency,
+    timezone: config.jobs['wishlist-sale-check'].timezone,
+    unsubscribeSecret,
+    unsubscribeMailto: config.unsubscribeMailto,
+  };
+}
 
 /** Builds the renderer once per process: formatters and the catalogue are made here, not per email. */
 export function createAlertRenderer(settings: MailSettings): (input: AlertEmailInput) => RenderedEmail {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import nodemailer from 'nodemailer';
 import { ConfigError, loadConfig } from '../config/config';
-import { AlertEmailInput, AlertItem, createAlertRenderer } from '../mail/render';
+import { AlertEmailInput, AlertItem, createAlertRenderer, mailSettingsFrom } from '../mail/render';
 import { errorMessage } from '../errorMessage';
 
 const ends = new Date(Date.UTC(2026, 11, 24, 23, 0));
@@ -27,17 +27,8 @@ const SAMPLES: Record<string, AlertEmailInput> = {
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const render = createAlertRenderer({
-    shopName: config.shopName,
-    frontendUrl: config.frontendUrl,
-    publicUrl: config.publicUrl,
-    locale: config.shopLocale,
-    currency: config.shopCurrency,
-    timezone: config.jobs['wishlist-sale-check'].timezone,
-    // Links in previews are for looking at, not for use.
-    unsubscribeSecret: 'preview-only-secret-not-used-by-the-server',
-    unsubscribeMailto: config.unsubscribeMailto,
-  });
+  // Links in previews are for looking at, not for use.
+  const render = createAlertRenderer(mailSettingsFrom(config, 'preview-only-secret-not-used-by-the-server'));
   const dir = path.resolve(config.dataDir, 'preview');
   mkdirSync(dir, { recursive: true });
   const eml = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });

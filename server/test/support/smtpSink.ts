@@ -22,6 +22,8 @@ export class SmtpSink {
   readonly received: ReceivedMail[] = [];
   /** Messages whose DATA got a failure reply (failNext). */
   readonly refused: ReceivedMail[] = [];
+  /** Connection errors, such as a client killed mid-session (ECONNRESET): a server lives on. */
+  readonly connectionErrors: Error[] = [];
   rejectRecipient: (address: string) => Reply | null = () => null;
   private failures: Reply[] = [];
   private server!: SMTPServer;
@@ -89,6 +91,7 @@ export class SmtpSink {
     });
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
+      this.server.on('error', (err) => this.connectionErrors.push(err));
       this.server.listen(this.port, '127.0.0.1', () => {
         this.port = (this.server.server.address() as AddressInfo).port;
         resolve();

@@ -3,26 +3,14 @@ import { html, SafeHtml } from '../../mail/html';
 import type { RunRow } from '../../db/jobRuns';
 import type { NotificationView } from '../../db/outbox';
 import type { JobHealth } from '../../jobs/health';
+import type { JobOverview } from '../../jobs/overview';
 import { runsChart } from './chart';
 
 export const CONSOLE_PATH = '/admin/wishlist-jobs';
 
-export interface ConsoleJob {
-  name: string;
-  description: string;
-  enabled: boolean;
-  schedule: string;
-  timezone: string;
-  nextRuns: string[];
-  running: boolean;
-  runningOn: string | null;
-  lastRun: RunRow | null;
-  lastSuccessAt: Date | null;
-  health: JobHealth;
-}
 
 export interface ConsoleView {
-  jobs: ConsoleJob[];
+  jobs: JobOverview[];
   runs: RunRow[];
   notifications: NotificationView[];
   csrf: string;
@@ -66,7 +54,7 @@ function status(s: string): SafeHtml {
   return html`<span class="status status-${s}">${STATUS_ICON[s] ?? ''} ${s}</span>`;
 }
 
-function job(j: ConsoleJob, csrf: string): SafeHtml {
+function job(j: JobOverview, csrf: string): SafeHtml {
   const h = HEALTH[j.health];
   const last = j.lastRun;
   return html`<article class="job" data-job="${j.name}" aria-labelledby="job-${j.name}">
