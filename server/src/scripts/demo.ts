@@ -82,6 +82,8 @@ runScript('Demo', async ({ config, logger, pool, mailer, databaseUrl }) => {
     console.log(`\n📬 ${written.length} email(s) written (open them in any mail client):`);
     for (const f of written) console.log(`   ${path.relative(process.cwd(), f)}`);
   }
+  console.log(`\nThese alerts are listed in the admin console (Recent notifications): npm start, then open ${config.publicUrl}/admin/wishlist-jobs`);
+  console.log(`(the emails' unsubscribe links point there too; npm run mail:preview shows the templates).`);
   console.log(`\nThe alerts as recorded: SELECT id, kind, status, user_id, product_id, sale_price FROM wishlist_notifications ORDER BY id DESC;`);
   console.log(`(psql "${databaseUrl}" while the server runs; npm start prints the URL)`);
 });
