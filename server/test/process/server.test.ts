@@ -125,3 +125,25 @@ describe('npm run mail:preview (server/src/scripts/mailPreview.ts)', () => {
     expect(script.output()).toContain('Ihre Wunschliste: 3 Neuigkeiten');
   });
 });
+
+describe('npm run demo (server/src/scripts/demo.ts)', () => {
+  test('puts demo data in, makes a sale and a restock, runs both checks and names the emails it wrote; twice alike', async () => {
+    const { existsSync } = await import('fs');
+    const db = await createTestDatabase();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wishlist-demo-'));
+    try {
+      for (let run = 0; run < 2; run++) {
+        const demo = spawnTs('server/src/scripts/demo.ts', { DATABASE_URL: db.url, DATA_DIR: dataDir });
+        expect(await demo.exited).toBe(0);
+        const out = demo.output();
+        expect(out).toContain('Sale check:  {"checked":3,"notified":3,"emails":2,"errors":0}');
+        expect(out).toContain('Stock check: {"checked":6,"notified":3,"emails":3,"errors":0}');
+        const files = [...out.matchAll(/^ {3}(\S+\.eml)$/gm)].map((m) => path.resolve(m[1]));
+        expect(files).toHaveLength(5);
+        expect(files.every((f) => existsSync(f))).toBe(true);
+      }
+    } finally {
+      await db.drop();
+    }
+  });
+});
