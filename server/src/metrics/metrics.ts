@@ -46,7 +46,9 @@ export function createMetrics(deps: { db: Db; jobs: readonly string[] }): Wishli
     name: 'wishlist_outbox_messages', help: 'Outbox messages by state (pending: waiting or being sent; failed: given up)',
     labelNames: ['status'], registers: [registry],
     async collect() {
-      const c = await outboxCounts(deps.db);
+      // With the database down the scrape still answers (process metrics, counters); these keep their last values.
+      const c = await outboxCounts(deps.db).catch(() => null);
+      if (!c) return;
       this.set({ status: 'pending' }, c.pending);
       this.set({ status: 'failed' }, c.failed);
     },
@@ -55,7 +57,7 @@ export function createMetrics(deps: { db: Db; jobs: readonly string[] }): Wishli
     name: 'wishlist_job_last_success_timestamp_seconds', help: 'When each job last succeeded, on any instance (Unix time)',
     labelNames: ['job'], registers: [registry],
     async collect() {
-      const last = await lastSuccesses(deps.db, deps.jobs);
+      const last = await lastSuccesses(deps.db, deps.jobs).catch(() => new Map<string, Date>());
       for (const [job, at] of last) this.set({ job }, at.getTime() / 1000);
     },
   });

@@ -63,6 +63,25 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('wishlist_job_runs_total');
   });
 
+  test('with the database down, a scrape still answers with the process metrics and counters', async () => {
+    const { createPool } = await import('../../src/db/pool');
+    const { createWishlistAlerts } = await import('../../src/wishlistAlerts');
+    const { loadConfig } = await import('../../src/config/config');
+    const logger = silentLogger();
+    const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
+    try {
+      const alerts = createWishlistAlerts({ pool: deadPool, mailer: s.mailer, logger, config: loadConfig({}), unsubscribeSecret: 'x'.repeat(32) });
+      const app = createApp({ pool: deadPool, cron: s.cron, logger, alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
+      const res = await request(app).get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toMatch(/^process_cpu_user_seconds_total \d/m);
+      expect(res.text).toContain('wishlist_job_runs_total{job="wishlist-sale-check",status="succeeded"} 0');
+      expect(res.text).not.toContain('wishlist_outbox_messages{');
+    } finally {
+      await deadPool.end();
+    }
+  });
+
   test('/healthz reports the database and each job health; degraded (200) when an enabled job has not succeeded for twice its interval', async () => {
     const ok = await request(s.app).get('/healthz');
     expect(ok.status).toBe(200);
