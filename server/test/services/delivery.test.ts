@@ -174,7 +174,15 @@ describe('delivering wishlist alerts', () => {
     await s.sink.pause();
     await s.check('sale'); // queued; delivery fails
     await s.db.pool.query('DELETE FROM wishlists WHERE user_id = $1 AND product_id = $2', [keeper.id, removed]);
+    await s.db.pool.query(`INSERT INTO wishlist_alert_optouts (user_id, source) VALUES ($1, 'api')`, [leaver.id]);
     await s.db.pool.query('DELETE FROM users WHERE id = $1', [leaver.id]);
+    const left = await s.db.pool.query(
+      `SELECT (SELECT count(*) FROM wishlist_alert_messages WHERE user_id = $1)::int AS messages,
+              (SELECT count(*) FROM wishlist_notifications WHERE user_id = $1)::int AS items,
+              (SELECT count(*) FROM wishlist_alert_optouts WHERE user_id = $1)::int AS optouts`,
+      [leaver.id],
+    );
+    expect(left.rows[0]).toEqual({ messages: 0, items: 0, optouts: 0 });
     await s.sink.resume();
     s.clock.advanceHours(1);
     expect(await s.check('sale')).toMatchObject({ notified: 1, emails: 1 });
