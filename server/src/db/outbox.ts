@@ -58,7 +58,7 @@ export async function claimMessages(
          CROSS JOIN LATERAL (
            SELECT DISTINCT s.email_id, s.sent_at FROM wishlist_alert_messages s
             WHERE s.user_id = u.user_id AND s.status = 'sent' AND s.sent_at > $2::timestamptz - interval '24 hours'
-            ORDER BY s.sent_at DESC OFFSET $6::int - 1 LIMIT 1) e
+            ORDER BY s.sent_at DESC OFFSET greatest($6::int - 1, 0) LIMIT 1) e
         WHERE $6::int > 0
      ), held AS (
        UPDATE wishlist_alert_messages m
