@@ -63,6 +63,7 @@ export function createWishlistAlerts(deps: {
   const { pool, mailer, logger, config, unsubscribeSecret } = deps;
   const clock = deps.clock ?? systemClock;
   const since = clock.now();
+  const overview = (cron: CronService) => jobsOverview({ cron, db: pool, since, now: clock.now() });
   const metrics = createMetrics({ db: pool, jobs: [SALE_JOB, STOCK_JOB] });
   const render = createAlertRenderer(mailSettingsFrom(config, unsubscribeSecret));
   const delivery = new AlertDelivery({
@@ -99,7 +100,7 @@ export function createWishlistAlerts(deps: {
     notifications,
     delivery,
     registerJobs: (cron) => registerWishlistJobs({ cron, notifications, config, logger }),
-    adminRouter: (cron, adminToken) => createAdminRouter({ cron, db: pool, adminToken, clock }),
+    adminRouter: (cron, adminToken) => createAdminRouter({ cron, db: pool, adminToken, clock, overview: () => overview(cron) }),
     unsubscribeRouter: () =>
       createUnsubscribeRouter({
         db: pool,
@@ -111,10 +112,10 @@ export function createWishlistAlerts(deps: {
         shopUrl: config.frontendUrl,
       }),
     unsubscribePath: UNSUBSCRIBE_PATH,
-    consoleRouter: (cron, adminToken) => createConsoleRouter({ cron, db: pool, adminToken, mailer, clock, since }),
+    consoleRouter: (cron, adminToken) => createConsoleRouter({ cron, db: pool, adminToken, mailer, clock, overview: () => overview(cron) }),
     consolePath: CONSOLE_PATH,
     metrics,
-    overview: (cron) => jobsOverview({ cron, db: pool, since, now: clock.now() }),
+    overview,
     runCoordinator: () => new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
   };
 }

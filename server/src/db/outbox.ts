@@ -1,4 +1,4 @@
-import type { Db } from './pool';
+import { Db, maskedEmailSql } from './pool';
 import type { AlertKind } from '../mail/kinds';
 
 export interface ClaimedMessage {
@@ -255,7 +255,7 @@ export async function listNotifications(
 ): Promise<NotificationView[]> {
   const { rows } = await db.query<NotificationView>(
     `SELECT n.id::text, n.kind, n.status, n.wishlist_id AS "wishlistId", n.product_id AS "productId", p.name AS "productName",
-            regexp_replace(u.email, '^(.)[^@]*', '\\1***') AS recipient, coalesce(m.attempts, 0) AS attempts,
+            ${maskedEmailSql('u.email')} AS recipient, coalesce(m.attempts, 0) AS attempts,
             coalesce(n.error, CASE WHEN n.status = 'queued' THEN m.last_error END) AS error,
             CASE WHEN n.status = 'queued' THEN m.next_attempt_at END AS "nextAttemptAt",
             n.created_at AS "createdAt", n.sent_at AS "sentAt", CASE WHEN n.status = 'sent' THEN m.email_id END AS "emailId"

@@ -57,3 +57,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (code && UNAVAILABLE_CODES.has(code)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(errorMessage(err));
 }
+
+/** SQL for an address as admins and shopper pages show it: j***@example.com. */
+export function maskedEmailSql(column: string): string {
+  return `regexp_replace(${column}, '^(.)[^@]*', '\\1***')`;
+}

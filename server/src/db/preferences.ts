@@ -1,19 +1,13 @@
-import type { Db } from './pool';
+import { Db, maskedEmailSql } from './pool';
 import type { AlertKind } from '../mail/kinds';
 
-/** What an unsubscribe page shows before and after: the product, or the masked address. */
-export interface ItemSubject {
-  productName: string;
-  enabled: boolean;
-}
-
-export async function describeItem(db: Db, wishlistId: number, kind: AlertKind): Promise<ItemSubject | null> {
-  const { rows } = await db.query<ItemSubject>(
-    `SELECT p.name AS "productName", CASE WHEN $2 = 'sale' THEN w.notify_on_sale ELSE w.notify_on_stock END AS enabled
-       FROM wishlists w JOIN products p ON p.id = w.product_id WHERE w.id = $1`,
-    [wishlistId, kind],
+/** The product a wishlist row is for, as an unsubscribe page names it; null if the row is gone. */
+export async function productNameOf(db: Db, wishlistId: number): Promise<string | null> {
+  const { rows } = await db.query<{ name: string }>(
+    'SELECT p.name FROM wishlists w JOIN products p ON p.id = w.product_id WHERE w.id = $1',
+    [wishlistId],
   );
-  return rows[0] ?? null;
+  return rows[0]?.name ?? null;
 }
 
 /** Turns off one wishlist row's alerts of one kind: the same flag the account page sets. */
@@ -29,7 +23,7 @@ export async function stopItemAlerts(db: Db, wishlistId: number, kind: AlertKind
 /** The shopper's address, masked (j***@example.com), or null if there is no such shopper. */
 export async function maskedEmail(db: Db, userId: number): Promise<string | null> {
   const { rows } = await db.query<{ masked: string }>(
-    `SELECT regexp_replace(email, '^(.)[^@]*', '\\1***') AS masked FROM users WHERE id = $1`,
+    `SELECT ${maskedEmailSql('email')} AS masked FROM users WHERE id = $1`,
     [userId],
   );
   return rows[0]?.masked ?? null;

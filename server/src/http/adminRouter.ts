@@ -1,13 +1,13 @@
 import { Request, Router } from 'express';
 import type { Db } from '../db/pool';
-import { latestRuns, listRuns, RunRow, RunStatus } from '../db/jobRuns';
+import { listRuns, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox';
 import { ALERT_KINDS, AlertKind } from '../mail/kinds';
 import type { Clock } from '../clock';
 import { optIn, optOut, shopperAlerts } from '../db/preferences';
-import type { CronService, JobView } from '../jobs/CronService';
+import type { CronService } from '../jobs/CronService';
+import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
-import { errorMessage } from '../errorMessage';
 import { requireAdminToken } from './auth';
 import { HttpError } from './errors';
 
@@ -15,24 +15,25 @@ const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
 const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
 
-type History = { last: RunRow | null; running: RunRow | null } | undefined;
+type Overview = Awaited<ReturnType<typeof jobsOverview>>;
 
-function jobStatus(name: string, job: JobView | undefined, history: History) {
+function jobStatus(name: string, job: JobOverview | undefined) {
   if (!job) return { name, enabled: false, registered: false };
-  // The shared history says what any instance did; this process's memory is the fallback.
-  const lastRun = history ? history.last : job.lastRun;
+  const { lastRun } = job;
   return {
     name: job.name,
-    enabled: job.config.enabled,
-    schedule: job.config.schedule,
-    timezone: job.config.timezone,
-    description: job.config.description,
-    running: job.running || Boolean(history?.running),
-    runningOn: history?.running?.instanceId ?? null,
+    enabled: job.enabled,
+    schedule: job.schedule,
+    timezone: job.timezone,
+    description: job.description,
+    running: job.running,
+    runningOn: job.runningOn,
     lastRun,
-    nextRun: job.nextRun,
+    nextRun: job.nextRuns[0] ?? null,
     nextRuns: job.nextRuns,
     lastResult: lastRun?.status === 'succeeded' ? lastRun.result : null,
+    health: job.health,
+    lastSuccessAt: job.lastSuccessAt,
   };
 }
 
@@ -62,25 +63,24 @@ function paged<T extends { id: string }>(rows: T[], limit: number): { rows: T[];
 }
 
 /** /api/admin/wishlist-jobs: status, history and manual runs, over the process's one CronService. */
-export function createAdminRouter(deps: { cron: CronService; db: Db; adminToken: string; clock: Clock }): Router {
+export function createAdminRouter(deps: {
+  cron: CronService;
+  db: Db;
+  adminToken: string;
+  clock: Clock;
+  /** Each job with its shared history and health (WishlistAlerts.overview). */
+  overview: () => Promise<Overview>;
+}): Router {
   const { cron, db } = deps;
   const router = Router();
   router.use(requireAdminToken(deps.adminToken));
 
   router.get('/status', async (_req, res) => {
-    let history: Map<string, History> | undefined;
-    let warning: string | undefined;
-    try {
-      history = await latestRuns(db, JOBS);
-    } catch (err) {
-      warning = `Run history unavailable (${errorMessage(err)}); showing this instance's view`;
-    }
+    const { jobs, warning } = await deps.overview();
+    const byName = new Map(jobs.map((j) => [j.name, j]));
     res.json({
       success: true,
-      data: {
-        saleCheck: jobStatus(SALE_JOB, cron.getJob(SALE_JOB), history?.get(SALE_JOB)),
-        stockCheck: jobStatus(STOCK_JOB, cron.getJob(STOCK_JOB), history?.get(STOCK_JOB)),
-      },
+      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)) },
       ...(warning ? { message: warning } : {}),
     });
   });

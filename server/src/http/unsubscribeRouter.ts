@@ -1,7 +1,7 @@
 import { Request, Response, Router } from 'express';
 import type { Clock } from '../clock';
 import type { Db } from '../db/pool';
-import { describeItem, maskedEmail, optOut, stopItemAlerts } from '../db/preferences';
+import { maskedEmail, optOut, productNameOf, stopItemAlerts } from '../db/preferences';
 import type { Catalogue } from '../mail/catalogue';
 import { html } from '../mail/html';
 import { UnsubscribeScope, verifyUnsubscribe } from '../unsubscribe/tokens';
@@ -40,7 +40,7 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   };
   const subject = async (scope: UnsubscribeScope) =>
     scope.type === 'item'
-      ? (await describeItem(db, scope.wishlistId, scope.kind))?.productName ?? '—'
+      ? (await productNameOf(db, scope.wishlistId)) ?? '—'
       : (await maskedEmail(db, scope.userId)) ?? '—';
 
   router.get('/:token', async (req, res) => {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/pool';
 import { lastSuccesses, latestRuns, RunRow } from '../db/jobRuns';
 import { errorMessage } from '../errorMessage';
-import type { CronService } from './CronService';
+import type { CronService, JobRun } from './CronService';
 import { JobHealth, jobHealth } from './health';
 
 export interface JobOverview {
@@ -13,7 +13,8 @@ export interface JobOverview {
   nextRuns: string[];
   running: boolean;
   runningOn: string | null;
-  lastRun: RunRow | null;
+  /** From the shared history (any instance); this process's own memory when the history cannot be read. */
+  lastRun: RunRow | JobRun | null;
   lastSuccessAt: Date | null;
   health: JobHealth;
 }
@@ -45,7 +46,7 @@ export async function jobsOverview(deps: { cron: CronService; db: Db; since: Dat
       nextRuns: v.nextRuns,
       running: v.running || Boolean(h?.running),
       runningOn: h?.running?.instanceId ?? null,
-      lastRun: h?.last ?? null,
+      lastRun: history ? h?.last ?? null : v.lastRun,
       lastSuccessAt,
       health: jobHealth({ enabled: v.config.enabled, nextRuns: v.nextRuns, lastSuccessAt, since: deps.since, now: deps.now }),
     };

@@ -6,7 +6,7 @@ import type { Db } from '../../db/pool';
 import { listRuns } from '../../db/jobRuns';
 import { emailIdOf, listNotifications } from '../../db/outbox';
 import type { CronService } from '../../jobs/CronService';
-import { jobsOverview } from '../../jobs/overview';
+import type { jobsOverview } from '../../jobs/overview';
 import type { Mailer } from '../../mail/mailer';
 import { HttpError } from '../errors';
 import { consolePage, CONSOLE_PATH, signInPage } from './page';
@@ -30,8 +30,8 @@ export interface ConsoleDeps {
   adminToken: string;
   mailer: Mailer;
   clock: Clock;
-  /** When this process started watching: a job that never succeeded counts from here. */
-  since: Date;
+  /** Each job with its shared history and health (WishlistAlerts.overview). */
+  overview: () => ReturnType<typeof jobsOverview>;
 }
 
 /**
@@ -106,7 +106,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const session = requireSession(req, res, { csrf: false });
     if (!session) return;
     const [{ jobs, warning }, runs, notifications] = await Promise.all([
-      jobsOverview({ cron, db, since: deps.since, now: deps.clock.now() }),
+      deps.overview(),
       listRuns(db, { limit: 50 }),
       listNotifications(db, { limit: 50 }),
     ]);
@@ -117,7 +117,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/state', async (req, res) => {
     requireSession(req, res, { csrf: false });
-    const { jobs } = await jobsOverview({ cron, db, since: deps.since, now: deps.clock.now() });
+    const { jobs } = await deps.overview();
     res.json({ success: true, data: { jobs: jobs.map((j) => ({ name: j.name, running: j.running, runningOn: j.runningOn })) } });
   });
 
