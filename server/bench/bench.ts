@@ -52,6 +52,14 @@ async function timed<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [result, performance.now() - t];
 }
 
+/** Node's CPU time (user + system) spent while `work` runs, in ms. */
+async function cpuTime<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await work();
+  const used = process.cpuUsage(before);
+  return [result, (used.user + used.system) / 1000];
+}
+
 /** Samples RSS while `work` runs; returns its peak. */
 async function peakRss<T>(work: () => Promise<T>): Promise<[T, number]> {
   let peak = process.memoryUsage().rss;
@@ -255,12 +263,14 @@ async function main(): Promise<void> {
     const rssBefore = process.memoryUsage().rss;
     const bar = new Progress(`ours: deliver (${messagesDue.toLocaleString('en-US')} messages)`, messagesDue);
     const progress = setInterval(() => bar.set(sink.messages), 200);
-    const [[sent], peak] = await peakRss(() =>
-      timed(async () => {
-        const sale = await delivery.deliver('sale');
-        const stock = await delivery.deliver('stock');
-        return { sale, stock };
-      }),
+    const [[[sent], ourCpuMs], peak] = await peakRss(() =>
+      cpuTime(() =>
+        timed(async () => {
+          const sale = await delivery.deliver('sale');
+          const stock = await delivery.deliver('stock');
+          return { sale, stock };
+        }),
+      ),
     );
     clearInterval(progress);
     const deliverMs = bar.finish();
@@ -282,10 +292,14 @@ async function main(): Promise<void> {
     if (again.queued !== 0) problems.push(`a second sale check queued ${again.queued} more`);
 
     let bareMs = 0;
+    let bareCpuMs = 0;
     if (!smoke) {
       sink.reset();
-      bareMs = await bareNodemailer(sink, ourMessages);
+      [bareMs, bareCpuMs] = await cpuTime(() => bareNodemailer(sink, ourMessages));
     }
+    // Node's CPU per email (the sink's share included): tells a busy thread from one that waits.
+    const cpuPerEmail = (cpuMs: number, wallMs: number) =>
+      `${(cpuMs / Math.max(1, ourMessages)).toFixed(2)} ms CPU/email, Node busy ${Math.round((cpuMs / wallMs) * 100)}%`;
 
     const rate = (n: number, t: number) => (t > 0 ? Math.round((n / t) * 1000) : 0);
     const table: Array<[string, string]> = [
@@ -296,9 +310,9 @@ async function main(): Promise<void> {
     if (!smoke) table.push(['per-row baseline (scaled)', `${ms(baselineMs)}  (${perRowMs.toFixed(3)} ms/row × ${(candidates * 2).toLocaleString('en-US')} rows)`]);
     table.push(
       ['ours: find and queue', `${ms(queueMs)}  (sale ${queued.sale.queued.toLocaleString('en-US')}, stock ${queued.stock.queued.toLocaleString('en-US')})`],
-      ['ours: deliver', `${ms(deliverMs)}  (${rate(ourMessages, deliverMs).toLocaleString('en-US')} messages/s, pool ${POOL_SIZE}, batch ${BATCH})`],
+      ['ours: deliver', `${ms(deliverMs)}  (${rate(ourMessages, deliverMs).toLocaleString('en-US')} messages/s, pool ${POOL_SIZE}, batch ${BATCH}; ${cpuPerEmail(ourCpuMs, deliverMs)})`],
     );
-    if (!smoke) table.push(['bare nodemailer pool', `${ms(bareMs)}  (${rate(ourMessages, bareMs).toLocaleString('en-US')} messages/s)`]);
+    if (!smoke) table.push(['bare nodemailer pool', `${ms(bareMs)}  (${rate(ourMessages, bareMs).toLocaleString('en-US')} messages/s; ${cpuPerEmail(bareCpuMs, bareMs)})`]);
     table.push(['peak RSS while delivering', `${mb(peak)} (${mb(peak - rssBefore)} above the ${mb(rssBefore)} before)`]);
     if (!smoke) {
       table.push(

@@ -1,8 +1,12 @@
-/** A one-line progress bar on stderr, for the bench's long steps. */
+/**
+ * A one-line progress bar on stderr, for the bench's long steps. Not on a terminal (CI, a
+ * log file) it writes a plain line every few seconds instead, which also shows the pace.
+ */
 export class Progress {
   private done = 0;
   private readonly started = Date.now();
   private last = 0;
+  private readonly tty = Boolean(process.stderr.isTTY);
 
   constructor(private readonly label: string, private readonly total: number) {
     this.draw();
@@ -10,19 +14,23 @@ export class Progress {
 
   tick(n = 1): void {
     this.done += n;
-    if (Date.now() - this.last > 100 || this.done >= this.total) this.draw();
+    if (Date.now() - this.last > this.every() || this.done >= this.total) this.draw();
+  }
+
+  private every(): number {
+    return this.tty ? 100 : 5000;
   }
 
   /** Sets the count done so far (for work counted elsewhere). */
   set(done: number): void {
     this.done = done;
-    if (Date.now() - this.last > 100) this.draw();
+    if (Date.now() - this.last > this.every()) this.draw();
   }
 
   finish(): number {
     this.done = this.total;
     this.draw();
-    process.stderr.write('\n');
+    if (this.tty) process.stderr.write('\n');
     return Date.now() - this.started;
   }
 
@@ -32,6 +40,10 @@ export class Progress {
     const frac = this.total ? Math.min(1, this.done / this.total) : 1;
     const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
     const secs = ((Date.now() - this.started) / 1000).toFixed(1);
+    if (!this.tty) {
+      process.stderr.write(`${this.label}: ${this.done.toLocaleString('en-US')} of ${this.total.toLocaleString('en-US')}  ${secs}s\n`);
+      return;
+    }
     process.stderr.write(`\r${this.label.padEnd(34)} ${bar} ${String(Math.round(frac * 100)).padStart(3)}%  ${secs}s `);
   }
 }

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
-import nodemailer from 'nodemailer';
+import { Transform, TransformCallback } from 'stream';
+import nodemailer, { SendMailOptions } from 'nodemailer';
 import type { Logger } from '../logger';
 
 export interface OutgoingMail {
@@ -19,9 +20,18 @@ export interface SentMail {
   response: string;
 }
 
+export interface SendOptions {
+  /**
+   * The mail server must not accept the message before this settles. The message goes on
+   * the wire at once; only its last line (the one that makes the server accept it) waits.
+   * If it rejects, the message is abandoned unaccepted and send rejects with its reason.
+   */
+  finishAfter?: Promise<void>;
+}
+
 /** What the services need of mail delivery: a real SMTP pool, the preview folder, or a test double. */
 export interface Mailer {
-  send(mail: OutgoingMail): Promise<SentMail>;
+  send(mail: OutgoingMail, opts?: SendOptions): Promise<SentMail>;
   close(): Promise<void>;
   /** Where people look at sent mail, for the boot banner. */
   describe(): string;
@@ -40,10 +50,17 @@ export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): M
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
   });
+  // nodemailer's "stream" plugin step is where a message's compiled stream can be
+  // transformed; ours holds back the end of the stream, and so SMTP's final dot.
+  transport.use('stream', (mail, done) => {
+    const gate = (mail.data as { finishAfter?: Promise<void> }).finishAfter;
+    if (gate) mail.message.transform(new HoldEnd(gate));
+    done();
+  });
   const where = new URL(smtpUrl);
   return {
-    async send(mail) {
-      const info = await transport.sendMail(mail);
+    async send(mail, opts) {
+      const info = await transport.sendMail({ ...mail, finishAfter: opts?.finishAfter } as SendMailOptions);
       return { response: String(info.response ?? '') };
     },
     async close() {
@@ -51,6 +68,21 @@ export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): M
     },
     describe: () => `SMTP ${where.protocol}//${where.host}`,
   };
+}
+
+/** Passes a message through unchanged and ends it only once `gate` has settled (or fails with its reason). */
+class HoldEnd extends Transform {
+  constructor(private readonly gate: Promise<void>) {
+    super();
+  }
+
+  _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    callback(null, chunk);
+  }
+
+  _flush(callback: TransformCallback): void {
+    this.gate.then(() => callback(), (err) => callback(err instanceof Error ? err : new Error(String(err))));
+  }
 }
 
 /**
@@ -69,7 +101,8 @@ export function createPreviewMailer(dir: string, logger: Logger): Mailer {
       const found = readdirSync(outbox).filter((f) => f.endsWith(suffix)).sort().pop();
       return found ? path.join(outbox, found) : null;
     },
-    async send(mail) {
+    async send(mail, opts) {
+      await opts?.finishAfter;
       const info = await transport.sendMail(mail);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const safeId = safeIdOf(mail.messageId);

@@ -81,10 +81,10 @@ interface Ready {
 
 /**
  * Delivers the outbox. Up to `concurrency` workers (the SMTP pool size) each take a
- * message, send it, and wait until it is recorded before taking the next, so a crash can
- * resend at most `concurrency` messages: those in flight. Records are group-committed
- * (one UPDATE for all that finished meanwhile), and the next batch is claimed while
- * the workers drain the current one.
+ * message and send it; the mail server accepts a worker's next message only once the
+ * previous one is recorded, so a crash can resend at most `concurrency` messages: those
+ * accepted and not yet recorded. Records are group-committed (one UPDATE for all that
+ * finished meanwhile), and the next batch is claimed while the workers drain the current one.
  */
 export class AlertDelivery {
   constructor(
@@ -156,18 +156,28 @@ export class AlertDelivery {
     }, Math.max(50, this.leaseMs / 3));
 
     const worker = async () => {
+      // The write of this worker's last sent record. The next message goes on the wire at
+      // once, but the mail server only accepts it once that write is done: a crash leaves
+      // at most one accepted, unrecorded message per worker, and the write costs no time.
+      let recorded: Promise<void> = Promise.resolve();
       try {
         for (let m = await next(); m; m = await next()) {
-          const outcome = await this.sendOne(kind, m, writer);
-          m.ids.forEach((id) => held.delete(id));
-          if (outcome === 'sent') {
-            total.emails += 1;
-            total.notified += m.items.length;
+          const sent = await this.sendOne(kind, m, writer, recorded);
+          if (sent.outcome === 'sent') {
+            const items = m.items.length;
+            recorded = sent.recorded.then(() => {
+              m.ids.forEach((id) => held.delete(id));
+              total.emails += 1;
+              total.notified += items;
+            });
+            recorded.catch(() => undefined); // awaited by the next send or below; not unhandled meanwhile
           } else {
+            m.ids.forEach((id) => held.delete(id));
             total.errors += 1;
-            if (outcome === 'server-down') mailServerDown = true;
+            if (sent.outcome === 'server-down') mailServerDown = true;
           }
         }
+        await recorded;
       } catch (err) {
         failure ??= err;
       }
@@ -219,13 +229,19 @@ export class AlertDelivery {
     };
   }
 
-  private async sendOne(kind: AlertKind, m: Ready, writer: SentWriter): Promise<'sent' | 'failed' | 'server-down'> {
+  /** Sends one email; once SMTP accepted it, `recorded` settles when its sent record is written. */
+  private async sendOne(
+    kind: AlertKind, m: Ready, writer: SentWriter, previous: Promise<void>,
+  ): Promise<{ outcome: 'sent'; recorded: Promise<void> } | { outcome: 'failed' | 'server-down' }> {
     const { clock, logger, settings, pool } = this.deps;
     const mail = this.compose(m);
     let response: string;
     try {
-      response = (await this.deps.mailer.send(mail)).response;
+      response = (await this.deps.mailer.send(mail, { finishAfter: previous })).response;
     } catch (err) {
+      // The previous record could not be written: this message was abandoned unaccepted,
+      // and the run fails with that reason (its lease runs out; a later run takes it).
+      await previous;
       const permanent = isPermanentMailError(err);
       const giveUp = permanent || m.attempts >= settings.maxAttempts;
       const retryAt = giveUp ? null : new Date(clock.now().getTime() + retryDelayMs(m.attempts, settings.retryBaseMs));
@@ -236,11 +252,10 @@ export class AlertDelivery {
         giveUp ? `❌ Wishlist alert ${label} failed for good: ${error}` : `⚠️ Wishlist alert ${label} failed; will retry: ${error}`,
       );
       await markFailed(pool, m.ids.map((messageId) => ({ messageId, error, retryAt })), clock.now());
-      return isMailServerUnavailable(err) ? 'server-down' : 'failed';
+      return { outcome: isMailServerUnavailable(err) ? 'server-down' : 'failed' };
     }
-    await writer.add({ messageIds: m.ids, emailId: mail.messageId, response, items: m.items });
     logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);
-    return 'sent';
+    return { outcome: 'sent', recorded: writer.add({ messageIds: m.ids, emailId: mail.messageId, response, items: m.items }) };
   }
 
   private compose(m: Ready) {
