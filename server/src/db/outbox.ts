@@ -159,19 +159,18 @@ export async function markSent(db: Db, sent: SentRecord[], now: Date): Promise<v
               last_error = NULL, locked_until = NULL, updated_at = $4
          FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s(id, email_id, response) WHERE m.id = s.id RETURNING 1
      ), item_values AS (
-       SELECT * FROM unnest($5::bigint[], $6::int[], $7::numeric[], $8::numeric[], $9::int[])
-                AS i(id, wishlist_id, regular_price, sale_price, stock)
+       SELECT * FROM unnest($5::bigint[], $6::int[], $7::numeric[], $8::numeric[], $9::int[], $10::text[], $11::text[])
+                AS i(id, wishlist_id, regular_price, sale_price, stock, kind, occurrence)
      ), items AS (
        UPDATE wishlist_notifications n SET status = 'sent', sent_at = $4, updated_at = $4, error = NULL,
               regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock, in_stock = i.stock > 0
          FROM item_values i WHERE n.id = i.id RETURNING 1
      ), seen AS (
-       SELECT i.wishlist_id,
-              max(CASE WHEN n.kind = 'sale' THEN split_part(n.occurrence, ':', 1)::int END) AS sale_epoch,
-              max(CASE WHEN n.kind = 'sale' THEN i.sale_price END) AS sale_price,
-              max(CASE WHEN n.kind = 'stock' THEN n.occurrence::int END) AS stock_epoch
-         FROM item_values i JOIN wishlist_notifications n ON n.id = i.id
-        GROUP BY i.wishlist_id
+       SELECT wishlist_id,
+              max(CASE WHEN kind = 'sale' THEN split_part(occurrence, ':', 1)::int END) AS sale_epoch,
+              max(CASE WHEN kind = 'sale' THEN sale_price END) AS sale_price,
+              max(CASE WHEN kind = 'stock' THEN occurrence::int END) AS stock_epoch
+         FROM item_values GROUP BY wishlist_id
      )
      UPDATE wishlists w SET
             last_sale_notified_at = CASE WHEN s.sale_epoch IS NULL THEN w.last_sale_notified_at ELSE $4 END,
@@ -190,6 +189,8 @@ export async function markSent(db: Db, sent: SentRecord[], now: Date): Promise<v
       items.map((i) => i.regularPrice),
       items.map((i) => i.salePrice),
       items.map((i) => i.stock),
+      items.map((i) => i.kind),
+      items.map((i) => i.occurrence),
     ],
   );
 }

@@ -40,6 +40,8 @@ export interface DeliveryResult {
 }
 
 const BACKOFF_MAX_MS = 6 * 3600_000;
+/** How long a sent record waits for other workers' records to share its write. */
+const GROUP_COMMIT_WAIT_MS = 2;
 
 // nodemailer's codes for failures of the server or the connection, not of one message.
 const SERVER_LEVEL_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EAUTH', 'ETLS']);
@@ -148,7 +150,7 @@ export class AlertDelivery {
       }
     };
 
-    const writer = new SentWriter((records) => markSent(pool, records, clock.now()), logger);
+    const writer = new SentWriter((records) => markSent(pool, records, clock.now()), logger, settings.concurrency);
     const heartbeat = setInterval(() => {
       renewMessageLeases(pool, [...held], this.instanceId, clock.now(), this.leaseMs).catch((err) =>
         logger.warn(`Could not renew the leases of claimed wishlist alerts: ${errorMessage(err)}`),
@@ -293,17 +295,27 @@ export class AlertDelivery {
 
 /**
  * Group commit for accepted messages: records that arrive while a write is under way go
- * into the next write together. add() resolves once its record is written.
+ * into the next write together. add() resolves once its record is written. Each worker
+ * has at most one record waiting (its next message is on the wire meanwhile), so a write
+ * waits briefly for the others' records: one write for several emails costs the database
+ * far less than one write each.
  */
 class SentWriter {
   private queue: Array<{ record: SentRecord; done: () => void; fail: (err: unknown) => void }> = [];
   private running: Promise<void> | null = null;
+  private full: (() => void) | null = null;
 
-  constructor(private readonly write: (records: SentRecord[]) => Promise<void>, private readonly logger: Logger) {}
+  constructor(
+    private readonly write: (records: SentRecord[]) => Promise<void>,
+    private readonly logger: Logger,
+    /** Records that can be waiting at once: the number of workers. */
+    private readonly batchSize: number,
+  ) {}
 
   add(record: SentRecord): Promise<void> {
     return new Promise((done, fail) => {
       this.queue.push({ record, done, fail });
+      if (this.queue.length >= this.batchSize) this.full?.();
       if (!this.running) this.running = this.loop().finally(() => (this.running = null));
     });
   }
@@ -314,6 +326,16 @@ class SentWriter {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0) {
+      if (this.queue.length < this.batchSize) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, GROUP_COMMIT_WAIT_MS);
+          this.full = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.full = null;
+      }
       const entries = this.queue.splice(0);
       try {
         await this.writeWithRetry(entries.map((e) => e.record));
