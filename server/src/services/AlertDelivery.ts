@@ -162,12 +162,15 @@ export class AlertDelivery {
       // once, but the mail server only accepts it once that write is done: a crash leaves
       // at most one accepted, unrecorded message per worker, and the write costs no time.
       let recorded: Promise<void> = Promise.resolve();
+      let recording = false; // when not, the next message need not wait (nor pass through the wait)
       try {
         for (let m = await next(); m; m = await next()) {
-          const sent = await this.sendOne(kind, m, writer, recorded);
+          const sent = await this.sendOne(kind, m, writer, recording ? recorded : undefined);
           if (sent.outcome === 'sent') {
             const items = m.items.length;
+            recording = true;
             recorded = sent.recorded.then(() => {
+              recording = false;
               m.ids.forEach((id) => held.delete(id));
               total.emails += 1;
               total.notified += items;
@@ -233,7 +236,7 @@ export class AlertDelivery {
 
   /** Sends one email; once SMTP accepted it, `recorded` settles when its sent record is written. */
   private async sendOne(
-    kind: AlertKind, m: Ready, writer: SentWriter, previous: Promise<void>,
+    kind: AlertKind, m: Ready, writer: SentWriter, previous: Promise<void> | undefined,
   ): Promise<{ outcome: 'sent'; recorded: Promise<void> } | { outcome: 'failed' | 'server-down' }> {
     const { clock, logger, settings, pool } = this.deps;
     const mail = this.compose(m);
@@ -256,7 +259,7 @@ export class AlertDelivery {
       await markFailed(pool, m.ids.map((messageId) => ({ messageId, error, retryAt })), clock.now());
       return { outcome: isMailServerUnavailable(err) ? 'server-down' : 'failed' };
     }
-    logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);
+    if (logger.isLevelEnabled('debug')) logger.debug(`📧 [Wishlist ${kind === 'sale' ? 'Sale' : 'Stock'}] Notified user ${m.items[0].email.replace(/^(.).*@/, '$1***@')} about ${m.items.map((i) => i.name).join(', ')}`);
     return { outcome: 'sent', recorded: writer.add({ messageIds: m.ids, emailId: mail.messageId, response, items: m.items }) };
   }
 
