@@ -110,7 +110,16 @@ export const QUEUE_RESTOCKS_RATIONED = queueStatement(
   WHERE r.place <= r.stock::bigint * $3::int - coalesce(q.waiting, 0)`,
 );
 
+/**
+ * A storewide sale makes the candidate set large: with the default work_mem (4 MB) it
+ * spills to temporary files. Run in the check's transaction; the setting ends with it.
+ */
+async function roomForCandidates(db: Db): Promise<void> {
+  await db.query(`SET LOCAL work_mem = '64MB'`);
+}
+
 export async function queueSaleAlerts(db: Db, now: Date, minDropPercent: number): Promise<QueueResult> {
+  await roomForCandidates(db);
   const { rows } = await db.query<QueueResult>(QUEUE_SALES, [now, minDropPercent]);
   return { checked: rows[0].checked, queued: rows[0].queued };
 }
@@ -118,6 +127,7 @@ export async function queueSaleAlerts(db: Db, now: Date, minDropPercent: number)
 export async function queueRestockAlerts(
   db: Db, now: Date, opts: { cooldownHours: number; perUnit: number },
 ): Promise<QueueResult> {
+  await roomForCandidates(db);
   const { rows } =
     opts.perUnit > 0
       ? await db.query<QueueResult>(QUEUE_RESTOCKS_RATIONED, [now, opts.cooldownHours, opts.perUnit])
