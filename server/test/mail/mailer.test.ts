@@ -1,0 +1,68 @@
+import { createSmtpMailer, Mailer } from '../../src/mail/mailer';
+import { SmtpSink } from '../support/smtpSink';
+import { waitFor } from '../support/waitFor';
+
+// Delivery lets a worker's next message go on the wire while the previous one's sent
+// record is written; the server must not accept it before that write is done.
+describe('the SMTP mailer holds a message back until told to finish it', () => {
+  let sink: SmtpSink;
+  let mailer: Mailer;
+  beforeAll(async () => {
+    sink = await SmtpSink.start();
+    mailer = createSmtpMailer(sink.url, { poolSize: 1 });
+  });
+  afterAll(async () => {
+    await mailer.close();
+    await sink.stop();
+  });
+  beforeEach(() => sink.clear());
+
+  const mail = (n: number) => ({
+    from: 'Shop <wishlist@shop.example>',
+    to: `shopper${n}@example.com`,
+    subject: `Alert ${n}`,
+    text: 'On sale now',
+    html: '<p>On sale now</p>',
+    messageId: `<held-${n}@shop.example>`,
+  });
+
+  function gate() {
+    let open!: () => void;
+    let refuse!: (err: Error) => void;
+    const promise = new Promise<void>((resolve, reject) => {
+      open = resolve;
+      refuse = reject;
+    });
+    return { promise, open, refuse };
+  }
+
+  test('the server accepts the message only once the gate opens, and it arrives whole', async () => {
+    const g = gate();
+    let accepted = false;
+    const sending = mailer.send(mail(1), { finishAfter: g.promise }).then((r) => {
+      accepted = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(accepted).toBe(false);
+    expect(sink.received).toHaveLength(0);
+
+    g.open();
+    const { response } = await sending;
+    expect(response).toMatch(/^250/);
+    expect(sink.received).toHaveLength(1);
+    expect(sink.received[0]).toMatchObject({ to: ['shopper1@example.com'], subject: 'Alert 1', messageId: '<held-1@shop.example>' });
+    expect(sink.received[0].text.trim()).toBe('On sale now');
+  });
+
+  test('a refused gate abandons the message unaccepted, with its reason, and the next one still goes', async () => {
+    const g = gate();
+    const sending = mailer.send(mail(2), { finishAfter: g.promise });
+    g.refuse(new Error('could not record the previous email'));
+    await expect(sending).rejects.toThrow('could not record the previous email');
+
+    await mailer.send(mail(3));
+    await waitFor(() => sink.received.length === 1, 'the next message');
+    expect(sink.received.map((m) => m.subject)).toEqual(['Alert 3']);
+  });
+});
