@@ -6,6 +6,7 @@ export class Progress {
   private done = 0;
   private readonly started = Date.now();
   private last = 0;
+  private shown = -1; // the count last drawn
   private readonly tty = Boolean(process.stderr.isTTY);
 
   constructor(private readonly label: string, private readonly total: number) {
@@ -28,14 +29,16 @@ export class Progress {
   }
 
   finish(): number {
+    const shown = this.shown === this.total;
     this.done = this.total;
-    this.draw();
+    if (this.tty || !shown) this.draw();
     if (this.tty) process.stderr.write('\n');
     return Date.now() - this.started;
   }
 
   private draw(): void {
     this.last = Date.now();
+    this.shown = this.done;
     const width = 30;
     const frac = this.total ? Math.min(1, this.done / this.total) : 1;
     const bar = '█'.repeat(Math.round(frac * width)).padEnd(width, '░');
