@@ -234,7 +234,6 @@ async function main(): Promise<void> {
     await pool.query(`DROP TABLE bench_write_floor`);
     const candidates = (await pool.query(`SELECT count(*)::int AS n FROM wishlists WHERE notify_on_sale`)).rows[0].n as number;
 
-
     if (EXPLAIN) await explain(pool);
     const [queued, queueMs] = await timed(async () => {
       const now = new Date();
