@@ -13,7 +13,7 @@ import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { createPool, withTransaction } from '../src/db/pool';
 import { migrate } from '../src/db/migrate';
-import { observeSaleWindows, QUEUE_RESTOCKS, QUEUE_SALES, queueRestockAlerts, queueSaleAlerts } from '../src/db/alertQueue';
+import { observeSaleWindows, QUEUE_RESTOCKS, QUEUE_SALES, queueRestockAlerts, queueSaleAlerts, roomForCandidates } from '../src/db/alertQueue';
 import { silentLogger } from '../src/logger';
 import { createSmtpMailer } from '../src/mail/mailer';
 import { createAlertRenderer } from '../src/mail/render';
@@ -137,6 +137,7 @@ async function explain(pool: Pool): Promise<void> {
   ];
   for (const [title, sql, params] of plans) {
     await withTransaction(pool, async (c) => {
+      await roomForCandidates(c); // as the checks run them
       const { rows } = await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params);
       process.stdout.write(`\n-- ${title}\n${rows.map((r) => r['QUERY PLAN']).join('\n')}\n`);
       throw new Rollback();

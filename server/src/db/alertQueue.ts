@@ -114,7 +114,7 @@ export const QUEUE_RESTOCKS_RATIONED = queueStatement(
  * A storewide sale makes the candidate set large: with the default work_mem (4 MB) it
  * spills to temporary files. Run in the check's transaction; the setting ends with it.
  */
-async function roomForCandidates(db: Db): Promise<void> {
+export async function roomForCandidates(db: Db): Promise<void> {
   await db.query(`SET LOCAL work_mem = '64MB'`);
 }
 
