@@ -203,11 +203,15 @@ async function bareNodemailer(sink: CountingSink, count: number): Promise<number
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const server = await openServer();
+  const server = await openServer({ stopOnSignal: true });
   const name = `wl_bench_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: server.adminUrl });
+  // An interrupted bench stops the embedded server under this connection; its queries
+  // still report every real problem.
+  admin.on('error', () => undefined);
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  server.onInterrupt(() => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined));
   const pool = createPool(databaseUrl(server.adminUrl, name), silentLogger(), { max: POOL_SIZE + 5 });
   const sink = await CountingSink.start();
   let failed = false;

@@ -56,6 +56,7 @@ function count(sink: SmtpSink, expected: string[]) {
 async function withDatabase<T>(adminUrl: string, work: (url: string) => Promise<T>): Promise<T> {
   const name = `wl_chaos_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: adminUrl });
+  admin.on('error', () => undefined); // an interrupted run stops the embedded server under it
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   const url = databaseUrl(adminUrl, name);
@@ -171,7 +172,7 @@ async function crashScenario(url: string, sink: SmtpSink): Promise<Row> {
 }
 
 async function main() {
-  const server = await openServer();
+  const server = await openServer({ stopOnSignal: true });
   const rows: Row[] = [];
   try {
     for (const scenario of [instancesScenario, smtpOutageScenario, crashScenario]) {
