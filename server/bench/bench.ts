@@ -127,6 +127,20 @@ const STOCK_DUE = `
  WHERE w.notify_on_stock AND p.status = 'active' AND p.in_stock AND p.stock > 0
    AND p.alert_stock_epoch > w.alert_stock_epoch_seen`;
 
+/** Times writing one row per due item (both kinds) into a fresh table with these extra columns and keys. */
+async function writeDueRows(pool: Pool, keys: string): Promise<number> {
+  await pool.query(`CREATE TABLE bench_write_floor (wishlist_id int NOT NULL, kind text NOT NULL, occurrence text NOT NULL${keys ? `, ${keys}` : ''})`);
+  try {
+    const [, elapsed] = await timed(async () => {
+      await pool.query(`INSERT INTO bench_write_floor (wishlist_id, kind, occurrence) SELECT w.id, 'sale', p.alert_sale_epoch::text ${SALE_DUE}`);
+      await pool.query(`INSERT INTO bench_write_floor (wishlist_id, kind, occurrence) SELECT w.id, 'stock', p.alert_stock_epoch::text ${STOCK_DUE}`);
+    });
+    return elapsed;
+  } finally {
+    await pool.query(`DROP TABLE bench_write_floor`);
+  }
+}
+
 /** Prints the plans of the floor and of both queue statements (run and rolled back). */
 async function explain(pool: Pool): Promise<void> {
   const plans: Array<[string, string, unknown[]]> = [
@@ -230,13 +244,13 @@ async function main(): Promise<void> {
     });
     // What the outbox's one hard requirement costs by itself: a row per due item under a
     // unique key (issue 3), in a table with nothing else, written with the same predicates.
-    await pool.query(`CREATE TABLE bench_write_floor (id bigserial PRIMARY KEY, wishlist_id int NOT NULL, kind text NOT NULL,
-                                                     occurrence text NOT NULL, UNIQUE (wishlist_id, kind, occurrence))`);
-    const [, writeFloorMs] = await timed(async () => {
-      await pool.query(`INSERT INTO bench_write_floor (wishlist_id, kind, occurrence) SELECT w.id, 'sale', p.alert_sale_epoch::text ${SALE_DUE}`);
-      await pool.query(`INSERT INTO bench_write_floor (wishlist_id, kind, occurrence) SELECT w.id, 'stock', p.alert_stock_epoch::text ${STOCK_DUE}`);
-    });
-    await pool.query(`DROP TABLE bench_write_floor`);
+    const writeFloorMs = await writeDueRows(pool, 'id bigserial PRIMARY KEY, UNIQUE (wishlist_id, kind, occurrence)');
+    if (EXPLAIN) {
+      const uniqueOnly = await writeDueRows(pool, 'UNIQUE (wishlist_id, kind, occurrence)');
+      const bare = await writeDueRows(pool, '');
+      process.stdout.write(`\n-- write floor variants\nwith a primary key and the unique key: ${ms(writeFloorMs)}\n` +
+        `with the unique key only: ${ms(uniqueOnly)}\nwith no index at all: ${ms(bare)}\nthe count: ${ms(floorMs)}\n`);
+    }
     const candidates = (await pool.query(`SELECT count(*)::int AS n FROM wishlists WHERE notify_on_sale`)).rows[0].n as number;
 
     if (EXPLAIN) await explain(pool);
