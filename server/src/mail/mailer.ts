@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
-import { Transform, TransformCallback } from 'stream';
+import { pipeline, Readable, Transform, TransformCallback } from 'stream';
 import nodemailer, { SendMailOptions } from 'nodemailer';
 import type { Logger } from '../logger';
 
@@ -41,20 +41,23 @@ export interface Mailer {
 
 /** nodemailer over SMTP with a connection pool; `smtp://user:pass@host:587` or `smtps://…`. */
 export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): Mailer {
-  const transport = nodemailer.createTransport({
-    url: smtpUrl,
-    pool: true,
-    maxConnections: opts.poolSize,
-    maxMessages: Infinity,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+  const transport = nodemailer.createTransport(
+    {
+      url: smtpUrl,
+      pool: true,
+      maxConnections: opts.poolSize,
+      maxMessages: Infinity,
+      connectionTimeout: 10_000,
+      greetingTimeout: 10_000,
+      socketTimeout: 30_000,
+    },
+    MESSAGE_DEFAULTS,
+  );
   // nodemailer's "stream" plugin step is where a message's compiled stream can be
-  // transformed; ours holds back the end of the stream, and so SMTP's final dot.
+  // processed; ours holds back the end of the stream, and so SMTP's final dot.
   transport.use('stream', (mail, done) => {
     const gate = (mail.data as { finishAfter?: Promise<void> }).finishAfter;
-    if (gate) mail.message.transform(new HoldEnd(gate));
+    if (gate) mail.message.processFunc((message: Readable) => holdEnd(message, gate));
     done();
   });
   const where = new URL(smtpUrl);
@@ -70,7 +73,35 @@ export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): M
   };
 }
 
-/** Passes a message through unchanged and ends it only once `gate` has settled (or fails with its reason). */
+/**
+ * Applied to every message. Alert emails are mostly Latin text, for which nodemailer
+ * would choose quoted-printable anyway; saying so spares it counting the characters of
+ * every part and header to decide (about a tenth of its CPU per message, bench/mail).
+ */
+export const MESSAGE_DEFAULTS = { textEncoding: 'quoted-printable' } as const;
+
+/**
+ * Ends `message` only once `gate` has settled, or fails it with the gate's reason.
+ * nodemailer's compiled message is a Transform (its last stage adds the final newline):
+ * its flush waits for the gate. Another pipeline stage would do the same at about 70 µs
+ * of CPU per message (the stream's setup and teardown, not its eight chunks); this is what
+ * any other stream gets.
+ */
+export function holdEnd(message: Readable, gate: Promise<void>): Readable {
+  if (!(message instanceof Transform)) return pipeline(message, new HoldEnd(gate), () => undefined);
+  const flush = message._flush;
+  message._flush = (callback: TransformCallback) => {
+    gate.then(
+      () => (flush ? flush.call(message, callback) : callback()),
+      (err) => callback(asError(err)),
+    );
+  };
+  return message;
+}
+
+const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
+
+/** Passes a stream through unchanged and ends it only once `gate` has settled (or fails with its reason). */
 class HoldEnd extends Transform {
   constructor(private readonly gate: Promise<void>) {
     super();
@@ -81,7 +112,7 @@ class HoldEnd extends Transform {
   }
 
   _flush(callback: TransformCallback): void {
-    this.gate.then(() => callback(), (err) => callback(err instanceof Error ? err : new Error(String(err))));
+    this.gate.then(() => callback(), (err) => callback(asError(err)));
   }
 }
 
@@ -92,7 +123,7 @@ class HoldEnd extends Transform {
 export function createPreviewMailer(dir: string, logger: Logger): Mailer {
   const outbox = path.resolve(dir);
   mkdirSync(outbox, { recursive: true });
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, MESSAGE_DEFAULTS);
   const safeIdOf = (messageId: string) => messageId.replace(/[^A-Za-z0-9.@_-]/g, '');
   return {
     previewFile(messageId) {

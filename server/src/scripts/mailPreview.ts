@@ -10,6 +10,7 @@ import nodemailer from 'nodemailer';
 import { ConfigError, loadConfig } from '../config/config';
 import { AlertEmailInput, AlertItem, createAlertRenderer, mailSettingsFrom } from '../mail/render';
 import { errorMessage } from '../errorMessage';
+import { MESSAGE_DEFAULTS } from '../mail/mailer';
 
 const ends = new Date(Date.UTC(2026, 11, 24, 23, 0));
 const SALE: AlertItem[] = [
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const render = createAlertRenderer(mailSettingsFrom(config, 'preview-only-secret-not-used-by-the-server'));
   const dir = path.resolve(config.dataDir, 'preview');
   mkdirSync(dir, { recursive: true });
-  const eml = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const eml = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, MESSAGE_DEFAULTS);
   for (const [name, input] of Object.entries(SAMPLES)) {
     const mail = render(input);
     writeFileSync(path.join(dir, `${name}.html`), mail.html);

@@ -1,4 +1,5 @@
-import { createSmtpMailer, Mailer } from '../../src/mail/mailer';
+import { PassThrough, Readable, Transform } from 'stream';
+import { createSmtpMailer, holdEnd, Mailer } from '../../src/mail/mailer';
 import { SmtpSink } from '../support/smtpSink';
 import { waitFor } from '../support/waitFor';
 
@@ -64,5 +65,46 @@ describe('the SMTP mailer holds a message back until told to finish it', () => {
     await mailer.send(mail(3));
     await waitFor(() => sink.received.length === 1, 'the next message');
     expect(sink.received.map((m) => m.subject)).toEqual(['Alert 3']);
+  });
+});
+
+// The mailer holds nodemailer's message (a Transform) by its flush; any other stream goes
+// through a holding stage. Both must keep the end back and pass every byte.
+describe.each([
+  ['a Transform', () => new PassThrough()],
+  ['any other stream', () => new Readable({ read() {} })],
+])('holdEnd on %s', (_name, make) => {
+  function feed(stream: Readable, chunks: string[]) {
+    for (const c of chunks) (stream instanceof Transform ? stream.write(c) : stream.push(c));
+    if (stream instanceof Transform) stream.end();
+    else stream.push(null);
+  }
+  function collect(stream: Readable) {
+    const seen = { data: '', ended: false, error: null as Error | null };
+    stream.on('data', (c: Buffer) => (seen.data += c.toString()));
+    stream.on('end', () => (seen.ended = true));
+    stream.on('error', (err) => (seen.error = err));
+    return seen;
+  }
+
+  test('passes every byte at once and ends only when the gate opens', async () => {
+    let open!: () => void;
+    const source = make();
+    const seen = collect(holdEnd(source, new Promise<void>((r) => (open = r))));
+    feed(source, ['MAIL ', 'BODY']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen).toEqual({ data: 'MAIL BODY', ended: false, error: null });
+    open();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual({ data: 'MAIL BODY', ended: true, error: null });
+  });
+
+  test('a refused gate fails the stream with its reason and never ends it', async () => {
+    const source = make();
+    const seen = collect(holdEnd(source, Promise.reject(new Error('record failed'))));
+    feed(source, ['MAIL']);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(seen.ended).toBe(false);
+    expect(seen.error?.message).toBe('record failed');
   });
 });
