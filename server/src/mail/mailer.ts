@@ -76,16 +76,17 @@ export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): M
 /**
  * Applied to every message. Alert emails are mostly Latin text, for which nodemailer
  * would choose quoted-printable anyway; saying so spares it counting the characters of
- * every part and header to decide (about a tenth of its CPU per message, bench/mail).
+ * every part and header to decide (about a tenth of its CPU per message in a mail-only
+ * loop: README, Scale).
  */
 export const MESSAGE_DEFAULTS = { textEncoding: 'quoted-printable' } as const;
 
 /**
  * Ends `message` only once `gate` has settled, or fails it with the gate's reason.
  * nodemailer's compiled message is a Transform (its last stage adds the final newline):
- * its flush waits for the gate. Another pipeline stage would do the same at about 70 µs
- * of CPU per message (the stream's setup and teardown, not its eight chunks); this is what
- * any other stream gets.
+ * its flush waits for the gate. An extra stage would do the same at 60–70 µs of CPU per
+ * message (the stream's setup and teardown, not its eight chunks); any other kind of
+ * stream still goes through one.
  */
 export function holdEnd(message: Readable, gate: Promise<void>): Readable {
   if (!(message instanceof Transform)) return pipeline(message, new HoldEnd(gate), () => undefined);
