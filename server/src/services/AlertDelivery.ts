@@ -162,15 +162,12 @@ export class AlertDelivery {
       // once, but the mail server only accepts it once that write is done: a crash leaves
       // at most one accepted, unrecorded message per worker, and the write costs no time.
       let recorded: Promise<void> = Promise.resolve();
-      let recording = false; // when not, the next message need not wait (nor pass through the wait)
       try {
         for (let m = await next(); m; m = await next()) {
-          const sent = await this.sendOne(kind, m, writer, recording ? recorded : undefined);
+          const sent = await this.sendOne(kind, m, writer, recorded);
           if (sent.outcome === 'sent') {
             const items = m.items.length;
-            recording = true;
             recorded = sent.recorded.then(() => {
-              recording = false;
               m.ids.forEach((id) => held.delete(id));
               total.emails += 1;
               total.notified += items;
@@ -236,7 +233,7 @@ export class AlertDelivery {
 
   /** Sends one email; once SMTP accepted it, `recorded` settles when its sent record is written. */
   private async sendOne(
-    kind: AlertKind, m: Ready, writer: SentWriter, previous: Promise<void> | undefined,
+    kind: AlertKind, m: Ready, writer: SentWriter, previous: Promise<void>,
   ): Promise<{ outcome: 'sent'; recorded: Promise<void> } | { outcome: 'failed' | 'server-down' }> {
     const { clock, logger, settings, pool } = this.deps;
     const mail = this.compose(m);
@@ -244,7 +241,7 @@ export class AlertDelivery {
     try {
       response = (await this.deps.mailer.send(mail, { finishAfter: previous })).response;
     } catch (err) {
-      // The previous record could not be written: this message was abandoned unaccepted,
+      // If the previous record could not be written, this message was abandoned unaccepted
       // and the run fails with that reason (its lease runs out; a later run takes it).
       await previous;
       const permanent = isPermanentMailError(err);
