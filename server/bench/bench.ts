@@ -305,7 +305,7 @@ async function main(): Promise<void> {
 
     // Correctness: every due item announced exactly once, every message arrived once.
     const { rows: sentRows } = await pool.query(
-      `SELECT kind, count(*)::int AS n, count(DISTINCT wishlist_id)::int AS distinct_items FROM wishlist_notifications WHERE status = 'sent' GROUP BY kind`,
+      `SELECT kind, count(*)::int AS n, count(DISTINCT wishlist_id)::int AS distinct_items FROM wishlist_alert_items WHERE status = 'sent' GROUP BY kind`,
     );
     const byKind = Object.fromEntries(sentRows.map((r) => [r.kind, r]));
     const problems: string[] = [];

@@ -115,10 +115,10 @@ async function instancesScenario(url: string, sink: SmtpSink): Promise<Row> {
   }
   await until(() => count(sink, expected).lost === 0, 30_000);
   await Promise.all(servers.map((s) => s.stop()));
-  const { rows: runs } = await pool.query(`SELECT count(*)::int AS runs, count(DISTINCT (job, slot))::int AS slots FROM wishlist_job_runs WHERE slot IS NOT NULL`);
+  const { rows: runs } = await pool.query(`SELECT count(*)::int AS runs, count(DISTINCT (job, slot))::int AS slots FROM wishlist_alert_runs WHERE slot IS NOT NULL`);
   const { rows: span } = await pool.query(
     `SELECT coalesce(sum(extract(epoch FROM max_slot - min_slot) + 1), 0)::int AS ticks
-       FROM (SELECT job, min(slot) AS min_slot, max(slot) AS max_slot FROM wishlist_job_runs WHERE slot IS NOT NULL GROUP BY job) j`,
+       FROM (SELECT job, min(slot) AS min_slot, max(slot) AS max_slot FROM wishlist_alert_runs WHERE slot IS NOT NULL GROUP BY job) j`,
   );
   await pool.end();
   return {

@@ -4,14 +4,15 @@ import type { AddressInfo } from 'net';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger, Logger } from './logger';
 import { createPool, describeDatabaseError } from './db/pool';
-import { migrate } from './db/migrate';
 import { CronService } from './jobs/CronService';
+import { PgRunCoordinator } from './jobs/PgRunCoordinator';
 import { createApp } from './http/app';
 import { createWishlistAlerts } from './wishlistAlerts';
 import { errorMessage } from './errorMessage';
-import { openDatabase, openMailer, resolveAdminToken, resolveUnsubscribeSecret } from './runtime';
+import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from './runtime';
+import type { Region } from './domain';
 
-/** The composition root: the only place that builds the Pool, the mailer and the CronService. */
+/** The composition root: the only place that builds the Pool, the coordinator and the CronService. */
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -20,8 +21,8 @@ export async function main(): Promise<void> {
   const pool = createPool(database.url, logger);
   const closers: Array<[string, () => Promise<unknown>]> = [['database', () => database.stop()], ['pool', () => pool.end()]];
   let server: Server | undefined;
-  let cron: CronService | undefined;
-  let abandonOwnRuns: (reason: string) => Promise<number> = async () => 0;
+  const coordinator = new PgRunCoordinator(pool, config.instanceId, config.leaseMs);
+  const cron = new CronService({ logger, coordinator, missedRunPolicy: config.missedRunPolicy });
 
   const shutdown = async (signal: string) => {
     logger.info(`🛑 ${signal} received: shutting down`);
@@ -32,9 +33,9 @@ export async function main(): Promise<void> {
     force.unref();
     // Stop accepting requests; requests in flight (a manual trigger, say) end with their run.
     const httpClosed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
-    if (cron && !(await cron.stop(config.shutdownTimeoutMs))) {
+    if (!(await cron.stop(config.shutdownTimeoutMs))) {
       const reason = `abandoned: the instance shut down and the run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}`;
-      const n = await abandonOwnRuns(reason).catch(() => 0);
+      const n = await coordinator.abandonOwnRuns(reason).catch(() => 0);
       logger.warn(`${n} job run(s) did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; marked abandoned, exiting`);
       server?.closeAllConnections();
     }
@@ -50,31 +51,24 @@ export async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
   try {
-    await migrate(pool, logger).catch((err) => {
+    await prepareDatabase(pool, config, logger).catch((err) => {
       throw new Error(describeDatabaseError(err, database.url));
     });
-    const mailer = openMailer(config, logger);
-    closers.push(['mailer', () => mailer.close()]);
     const admin = resolveAdminToken(config);
-
     const alerts = createWishlistAlerts({
-      pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+      pool, logger, cron, config, adminToken: admin.value, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
     });
-    const coordinator = alerts.runCoordinator();
-    cron = new CronService({
-      logger, coordinator, missedRunPolicy: config.missedRunPolicy, onRunFinished: alerts.metrics.observeRun,
-    });
-    abandonOwnRuns = (reason) => coordinator.abandonOwnRuns(reason);
-    alerts.registerJobs(cron);
+    closers.push(['mailer', () => alerts.close()]);
+    const mail = await alerts.mail.describe();
 
-    const app = createApp({ pool, cron, logger, alerts, adminToken: admin.value, metricsPublic: config.metricsPublic });
+    const app = createApp({ pool, logger, adminToken: admin.value, metricsPublic: config.metricsPublic, ...alerts });
     server = await new Promise<Server>((resolve, reject) => {
       // Express 5 hands a listen error (EADDRINUSE) to the callback.
       const s = app.listen(config.port, (err?: Error) => (err ? reject(new Error(`Cannot listen on port ${config.port}: ${err.message}`)) : resolve(s)));
     });
     cron.start().catch((err) => logger.error(`Catching up on missed runs failed: ${errorMessage(err)}`));
     const { port } = server.address() as AddressInfo;
-    printBanner(logger, { database, mailer: mailer.describe(), admin, port });
+    printBanner(logger, { database, mail, admin, port });
   } catch (err) {
     for (const [, close] of closers.reverse()) await close().catch(() => undefined);
     throw err;
@@ -91,7 +85,7 @@ function printBanner(
   logger: Logger,
   info: {
     database: { url: string; embedded: boolean };
-    mailer: string;
+    mail: Record<Region, string>;
     admin: ReturnType<typeof resolveAdminToken>;
     port: number;
   },
@@ -101,7 +95,8 @@ function printBanner(
   const lines = [
     `🚀 Wishlist alerts listening on http://localhost:${info.port}`,
     `   Database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}  →  psql "${shownUrl}"`,
-    `   Mail: ${info.mailer}`,
+    `   Mail (us): ${info.mail.us}`,
+    `   Mail (eu): ${info.mail.eu}`,
     `   Admin console: http://localhost:${info.port}/admin/wishlist-jobs  (sign in with the admin token)`,
   ];
   if (admin.created) lines.push(`   Admin token (shown once): ${admin.value}   (kept in ${admin.file})`);

@@ -4,7 +4,9 @@ import path from 'path';
 import type { Config } from './config/config';
 import type { Logger } from './logger';
 import { ensureDatabase, startEmbeddedPostgres } from './db/embedded';
-import { createPreviewMailer, createSmtpMailer, Mailer } from './mail/mailer';
+import type { Pool } from 'pg';
+import { ensureShopStandIn } from './db/standin/shopStandIn';
+import { migrate } from './db/migrate';
 
 export interface OpenedDatabase {
   url: string;
@@ -12,7 +14,8 @@ export interface OpenedDatabase {
   stop(): Promise<void>;
 }
 
-const EMBEDDED_DATABASE = 'wishlist_alerts';
+// Not the name earlier versions used: their databases had another layout.
+const EMBEDDED_DATABASE = 'simfab';
 
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL kept under DATA_DIR. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<OpenedDatabase> {
@@ -27,10 +30,19 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   return { url: server.urlFor(EMBEDDED_DATABASE), embedded: true, stop: () => server.stop() };
 }
 
-/** SMTP with a pool when SMTP_URL is set; otherwise .eml files in DATA_DIR/outbox. */
-export function openMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'smtpPoolSize'>, logger: Logger): Mailer {
-  if (config.smtpUrl) return createSmtpMailer(config.smtpUrl, { poolSize: config.smtpPoolSize });
-  return createPreviewMailer(path.join(config.dataDir, 'outbox'), logger);
+/**
+ * Makes the database ready: on a database without the shop's tables (the embedded default,
+ * a new scratch database) a stand-in of them first, outside production; then the module's
+ * migrations. In production a database without the shop's tables is a wrong DATABASE_URL.
+ */
+export async function prepareDatabase(pool: Pool, config: Pick<Config, 'nodeEnv'>, logger: Logger): Promise<string[]> {
+  if (config.nodeEnv === 'production') {
+    const { rows } = await pool.query(`SELECT to_regclass('public.products') IS NOT NULL AS found`);
+    if (!rows[0].found) throw new Error("the shop's tables (products, wishlists, users) are not in this database: is DATABASE_URL the shop's database?");
+  } else {
+    await ensureShopStandIn(pool, logger);
+  }
+  return migrate(pool, logger);
 }
 
 export interface KeptSecret {

@@ -1,5 +1,6 @@
 import { hostname } from 'os';
 import cron from 'node-cron';
+import { parseShopMailEnv, ShopMailEnv } from '../mail/shopMailEnv';
 
 export type JobName = 'wishlist-sale-check' | 'wishlist-stock-check';
 
@@ -10,7 +11,7 @@ export interface JobSettings {
 }
 
 export interface Config {
-  nodeEnv: string;
+  nodeEnv: 'development' | 'test' | 'production';
   port: number;
   /** Absent: the server starts an embedded PostgreSQL under dataDir. */
   databaseUrl?: string;
@@ -19,10 +20,18 @@ export interface Config {
   dataDir: string;
   adminApiToken?: string;
   mailFrom: string;
+  /** The US storefront: product links are FRONTEND_URL/product/<slug>. */
   frontendUrl: string;
+  /** The EU storefront (FRONTEND_URL_EU; FRONTEND_URL when unset). */
+  frontendUrlEu: string;
+  /** The shop's wishlist page under each storefront ("manage your alerts"). */
+  wishlistPagePath: string;
+  /** The zone the shop's sale dates are written in; unset: the database's TimeZone. */
+  shopTimezone?: string;
+  /** The shop's own mail variables (SMTP_HOST, EMAIL_TEST_MODE, …), as its mail service reads them. */
+  shopMail: ShopMailEnv;
   shopName: string;
   shopLocale: string;
-  shopCurrency: string;
   logLevel: string;
   logFormat: 'pretty' | 'json';
   shutdownTimeoutMs: number;
@@ -148,7 +157,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     return v as T;
   };
 
-  const nodeEnv = str('NODE_ENV', 'development');
+  const nodeEnv = oneOf('NODE_ENV', ['development', 'test', 'production'] as const, 'development');
   const production = nodeEnv === 'production';
   const jobsTimezone = timezone('WISHLIST_JOBS_TIMEZONE', 'America/New_York');
 
@@ -158,12 +167,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   } catch {
     bad('SHOP_LOCALE', shopLocale, 'not a valid locale tag (e.g. en-US, de-DE)');
   }
-  const shopCurrency = str('SHOP_CURRENCY', 'USD').toUpperCase();
-  try {
-    new Intl.NumberFormat('en-US', { style: 'currency', currency: shopCurrency });
-  } catch {
-    bad('SHOP_CURRENCY', shopCurrency, 'not an ISO 4217 currency code (e.g. USD, EUR)');
-  }
+  const shopTimezone = raw('SHOP_TIMEZONE') === undefined ? undefined : timezone('SHOP_TIMEZONE', '');
+  const wishlistPagePath = str('WISHLIST_PAGE_PATH', '/wishlist');
+  if (!/^\/[^\s?#]*$/.test(wishlistPagePath)) bad('WISHLIST_PAGE_PATH', wishlistPagePath, 'expected a path starting with / (e.g. /wishlist)');
+  const shopMail = parseShopMailEnv(env);
+  problems.push(...shopMail.problems);
+  const frontendUrl = (url('FRONTEND_URL', ['http:', 'https:'], 'http://localhost:5173') as string).replace(/\/+$/, '');
+  const frontendUrlEu = (url('FRONTEND_URL_EU', ['http:', 'https:'], frontendUrl) as string).replace(/\/+$/, '');
 
   const adminApiToken = raw('ADMIN_API_TOKEN');
   if (adminApiToken !== undefined && adminApiToken.length < 16) {
@@ -201,10 +211,13 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     dataDir: str('DATA_DIR', '.data'),
     adminApiToken,
     mailFrom: str('MAIL_FROM', 'Wishlist Alerts <wishlist@shop.example>'),
-    frontendUrl: (url('FRONTEND_URL', ['http:', 'https:'], 'http://localhost:3000') as string).replace(/\/+$/, ''),
-    shopName: str('SHOP_NAME', 'Our Shop'),
+    frontendUrl,
+    frontendUrlEu,
+    wishlistPagePath: wishlistPagePath.replace(/\/+$/, '') || '/',
+    shopTimezone,
+    shopMail,
+    shopName: str('SHOP_NAME', 'SimFab'),
     shopLocale,
-    shopCurrency,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: oneOf('LOG_FORMAT', ['pretty', 'json'] as const, production ? 'json' : 'pretty'),
     shutdownTimeoutMs: num('SHUTDOWN_TIMEOUT_MS', 30000, { integer: true, min: 0 }),

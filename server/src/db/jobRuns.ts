@@ -1,6 +1,8 @@
 import type { Db } from './pool';
 
-export type RunTrigger = 'scheduled' | 'manual' | 'catch-up';
+import type { RunTrigger } from '../domain';
+
+export type { RunTrigger };
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
 
 export interface RunRow {
@@ -23,7 +25,7 @@ const COLUMNS = `id::text, job, slot, trigger, instance_id AS "instanceId", stat
 /** Marks running rows whose instance stopped renewing the lease as abandoned. */
 export async function abandonExpired(db: Db, job?: string): Promise<number> {
   const { rowCount } = await db.query(
-    `UPDATE wishlist_job_runs
+    `UPDATE wishlist_alert_runs
         SET status = 'abandoned', finished_at = lease_until,
             duration_ms = (extract(epoch FROM lease_until - started_at) * 1000)::int,
             error = coalesce(error, 'abandoned: its instance stopped renewing the lease (crashed or cut off)')
@@ -42,7 +44,7 @@ export async function claimRun(
 ): Promise<string | null> {
   await abandonExpired(db, job);
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO wishlist_job_runs (job, slot, trigger, instance_id, lease_until)
+    `INSERT INTO wishlist_alert_runs (job, slot, trigger, instance_id, lease_until)
      VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::float8 / 1000))
      ON CONFLICT DO NOTHING
      RETURNING id::text`,
@@ -53,7 +55,7 @@ export async function claimRun(
 
 export async function renewLease(db: Db, runId: string, leaseMs: number): Promise<void> {
   await db.query(
-    `UPDATE wishlist_job_runs SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
+    `UPDATE wishlist_alert_runs SET lease_until = now() + make_interval(secs => $2::float8 / 1000)
       WHERE id = $1 AND status = 'running'`,
     [runId, leaseMs],
   );
@@ -61,7 +63,7 @@ export async function renewLease(db: Db, runId: string, leaseMs: number): Promis
 
 export async function finishRun(db: Db, runId: string, status: 'succeeded' | 'failed', result: unknown, error: string | null): Promise<void> {
   await db.query(
-    `UPDATE wishlist_job_runs
+    `UPDATE wishlist_alert_runs
         SET status = $2, result = $3, error = $4, finished_at = now(),
             duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
       WHERE id = $1 AND status = 'running'`,
@@ -72,7 +74,7 @@ export async function finishRun(db: Db, runId: string, status: 'succeeded' | 'fa
 /** At shutdown: this instance's runs that did not finish in time. */
 export async function abandonInstanceRuns(db: Db, instanceId: string, reason: string): Promise<number> {
   const { rowCount } = await db.query(
-    `UPDATE wishlist_job_runs
+    `UPDATE wishlist_alert_runs
         SET status = 'abandoned', finished_at = now(), error = $2,
             duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
       WHERE instance_id = $1 AND status = 'running'`,
@@ -91,7 +93,7 @@ export interface RunFilter {
 
 export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
-    `SELECT ${COLUMNS} FROM wishlist_job_runs
+    `SELECT ${COLUMNS} FROM wishlist_alert_runs
       WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status = $2)
         AND ($3::bigint IS NULL OR id < $3)
       ORDER BY id DESC LIMIT $4`,
@@ -104,9 +106,9 @@ export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
 export async function latestRuns(db: Db, jobs: readonly string[]): Promise<Map<string, { last: RunRow | null; running: RunRow | null }>> {
   const { rows } = await db.query<RunRow & { kind: 'last' | 'running' }>(
     `SELECT 'last' AS kind, r.* FROM unnest($1::text[]) AS j(name)
-       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_job_runs WHERE job = j.name ORDER BY id DESC LIMIT 1) r
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_alert_runs WHERE job = j.name ORDER BY id DESC LIMIT 1) r
      UNION ALL
-     SELECT 'running' AS kind, ${COLUMNS} FROM wishlist_job_runs
+     SELECT 'running' AS kind, ${COLUMNS} FROM wishlist_alert_runs
       WHERE job = ANY($1::text[]) AND status = 'running' AND lease_until >= now()`,
     [jobs],
   );
@@ -118,8 +120,8 @@ export async function latestRuns(db: Db, jobs: readonly string[]): Promise<Map<s
 /** True when the job has run before `slot` but nothing has served that slot: a tick missed while down. */
 export async function wasMissed(db: Db, job: string, slot: Date): Promise<boolean> {
   const { rows } = await db.query<{ missed: boolean }>(
-    `SELECT EXISTS (SELECT 1 FROM wishlist_job_runs WHERE job = $1 AND started_at < $2)
-            AND NOT EXISTS (SELECT 1 FROM wishlist_job_runs WHERE job = $1 AND (slot >= $2 OR started_at >= $2)) AS missed`,
+    `SELECT EXISTS (SELECT 1 FROM wishlist_alert_runs WHERE job = $1 AND started_at < $2)
+            AND NOT EXISTS (SELECT 1 FROM wishlist_alert_runs WHERE job = $1 AND (slot >= $2 OR started_at >= $2)) AS missed`,
     [job, slot],
   );
   return rows[0].missed;
@@ -128,7 +130,7 @@ export async function wasMissed(db: Db, job: string, slot: Date): Promise<boolea
 /** When each job last finished a run successfully, on any instance. */
 export async function lastSuccesses(db: Db, jobs: readonly string[]): Promise<Map<string, Date>> {
   const { rows } = await db.query<{ job: string; at: Date }>(
-    `SELECT job, max(finished_at) AS at FROM wishlist_job_runs
+    `SELECT job, max(finished_at) AS at FROM wishlist_alert_runs
       WHERE job = ANY($1::text[]) AND status = 'succeeded' GROUP BY job`,
     [jobs],
   );

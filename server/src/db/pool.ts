@@ -53,12 +53,17 @@ export function describeDatabaseError(err: unknown, url: string): string {
 /** True when an error means the database cannot be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause !== undefined && cause !== err && isDatabaseUnavailable(cause)) return true;
   const code = (err as { code?: string }).code;
   if (code && UNAVAILABLE_CODES.has(code)) return true;
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(errorMessage(err));
 }
 
-/** SQL for an address as admins and shopper pages show it: j***@example.com. */
+/**
+ * SQL for an address as admins and shopper pages show it: j***@example.com. Only the first
+ * character and a clean domain at the very end are shown, whatever else the column holds.
+ */
 export function maskedEmailSql(column: string): string {
-  return `regexp_replace(${column}, '^(.)[^@]*', '\\1***')`;
+  return `(left(btrim(${column}), 1) || '***' || coalesce('@' || substring(btrim(${column}) from '@([A-Za-z0-9.-]{1,253})$'), ''))`;
 }

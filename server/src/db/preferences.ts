@@ -1,5 +1,5 @@
 import { Db, maskedEmailSql } from './pool';
-import type { AlertKind } from '../mail/kinds';
+import type { AlertKind } from '../domain';
 
 /** The product a wishlist row is for, as an unsubscribe page names it; null if the row is gone. */
 export async function productNameOf(db: Db, wishlistId: number): Promise<string | null> {

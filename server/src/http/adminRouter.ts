@@ -1,8 +1,8 @@
 import { Request, Router } from 'express';
 import type { Db } from '../db/pool';
 import { listRuns, RunStatus } from '../db/jobRuns';
-import { listNotifications } from '../db/outbox';
-import { ALERT_KINDS, AlertKind } from '../mail/kinds';
+import { listNotifications } from '../db/outbox/views';
+import { ALERT_KINDS, AlertKind } from '../domain';
 import type { Clock } from '../clock';
 import { optIn, optOut, shopperAlerts } from '../db/preferences';
 import type { CronService } from '../jobs/CronService';

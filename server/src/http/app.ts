@@ -2,20 +2,17 @@ import express, { Express } from 'express';
 import type { Pool } from 'pg';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import type { CronService } from '../jobs/CronService';
 import type { WishlistAlerts } from '../wishlistAlerts';
 import { errorHandler, notFound } from './errors';
 import { requireAdminToken } from './auth';
 
-export interface AppDeps {
+export type AppDeps = Pick<WishlistAlerts, 'routers' | 'paths' | 'metrics' | 'overview'> & {
   pool: Pool;
-  cron: CronService;
-  alerts: WishlistAlerts;
   logger: Logger;
   adminToken: string;
   /** Serve /metrics without the admin token (METRICS_PUBLIC=true). */
   metricsPublic?: boolean;
-}
+};
 
 /** The HTTP app; it never listens, so tests mount it on their own database. */
 export function createApp(deps: AppDeps): Express {
@@ -27,7 +24,7 @@ export function createApp(deps: AppDeps): Express {
   // the database is down: a late job is for an alert, not for a restart.
   app.get('/healthz', async (_req, res) => {
     const jobs = async () => {
-      const { jobs: list } = await deps.alerts.overview(deps.cron);
+      const { jobs: list } = await deps.overview();
       return Object.fromEntries(list.map((j) => [j.name, { health: j.health, enabled: j.enabled, running: j.running, lastSuccessAt: j.lastSuccessAt }]));
     };
     try {
@@ -42,13 +39,13 @@ export function createApp(deps: AppDeps): Express {
 
   const metricsAuth: express.RequestHandler = deps.metricsPublic ? (_req, _res, next) => next() : requireAdminToken(deps.adminToken);
   app.get('/metrics', metricsAuth, async (_req, res) => {
-    const { registry } = deps.alerts.metrics;
+    const { registry } = deps.metrics;
     res.type(registry.contentType).send(await registry.metrics());
   });
 
-  app.use('/api/admin/wishlist-jobs', deps.alerts.adminRouter(deps.cron, deps.adminToken));
-  app.use(deps.alerts.unsubscribePath, deps.alerts.unsubscribeRouter());
-  app.use(deps.alerts.consolePath, deps.alerts.consoleRouter(deps.cron, deps.adminToken));
+  app.use(deps.paths.admin, deps.routers.admin);
+  app.use(deps.paths.unsubscribe, deps.routers.unsubscribe);
+  app.use(deps.paths.console, deps.routers.console);
   app.use('/api', notFound);
   app.use(errorHandler(deps.logger));
   return app;

@@ -9,7 +9,9 @@ export interface JobConfig {
   timezone: string;
 }
 
-export type RunTrigger = 'scheduled' | 'manual' | 'catch-up';
+import type { RunTrigger } from '../domain';
+
+export type { RunTrigger };
 
 /**
  * Agreement between instances on who runs what (PostgreSQL in production, see
@@ -90,6 +92,7 @@ interface Job {
  */
 export class CronService {
   private readonly jobs = new Map<string, Job>();
+  private readonly finishedListeners: Array<(run: FinishedRun) => void> = [];
   private started = false;
   private stopped = false;
 
@@ -98,9 +101,13 @@ export class CronService {
       logger: Logger;
       coordinator?: RunCoordinator;
       missedRunPolicy?: MissedRunPolicy;
-      onRunFinished?: (run: FinishedRun) => void;
     },
   ) {}
+
+  /** Calls `listener` after every run (metrics); a listener that throws is logged and ignored. */
+  onRunFinished(listener: (run: FinishedRun) => void): void {
+    this.finishedListeners.push(listener);
+  }
 
   addJob<T>(name: string, config: JobConfig, handler: JobHandler<T>): void {
     if (this.jobs.has(name)) throw new Error(`Job '${name}' is already registered`);
@@ -265,10 +272,13 @@ export class CronService {
       record.finishedAt = new Date().toISOString();
       record.durationMs = Date.now() - started;
       record.status = status;
-      try {
-        this.deps.onRunFinished?.({ job: job.name, trigger, status, durationMs: record.durationMs, result: record.result });
-      } catch (err) {
-        this.deps.logger.warn({ job: job.name }, `Run observer failed: ${errorMessage(err)}`);
+      const finished: FinishedRun = { job: job.name, trigger, status, durationMs: record.durationMs, result: record.result };
+      for (const listener of this.finishedListeners) {
+        try {
+          listener(finished);
+        } catch (err) {
+          this.deps.logger.warn({ job: job.name }, `Run observer failed: ${errorMessage(err)}`);
+        }
       }
       if (runId && this.deps.coordinator) {
         // If the database is gone, the run's lease expires and it is marked abandoned.

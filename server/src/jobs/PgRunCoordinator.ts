@@ -4,7 +4,7 @@ import type { RunCoordinator, RunTrigger } from './CronService';
 
 /**
  * Runs coordinated through PostgreSQL, the one thing every instance already shares:
- * claims, leases and the run history live in wishlist_job_runs.
+ * claims, leases and the run history live in wishlist_alert_runs.
  */
 export class PgRunCoordinator implements RunCoordinator {
   constructor(private readonly pool: Pool, readonly instanceId: string, readonly leaseMs: number) {}

@@ -1,4 +1,4 @@
-import type { AlertKind } from './kinds';
+import type { AlertKind } from '../domain';
 
 /**
  * Every word a shopper reads in an alert email or on the unsubscribe pages. Add a

@@ -39,11 +39,15 @@ export interface Mailer {
   previewFile?(messageId: string): string | null;
 }
 
-/** nodemailer over SMTP with a connection pool; `smtp://user:pass@host:587` or `smtps://…`. */
-export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): Mailer {
+/** An SMTP server: a URL (`smtp://user:pass@host:587`, `smtps://…`) or its parts. */
+export type SmtpServer = string | { url: string } | { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } };
+
+/** nodemailer over SMTP with a connection pool. */
+export function createSmtpMailer(server: SmtpServer, opts: { poolSize: number }): Mailer {
+  const target = typeof server === 'string' ? { url: server } : server;
   const transport = nodemailer.createTransport(
     {
-      url: smtpUrl,
+      ...target,
       pool: true,
       maxConnections: opts.poolSize,
       maxMessages: Infinity,
@@ -60,7 +64,7 @@ export function createSmtpMailer(smtpUrl: string, opts: { poolSize: number }): M
     if (gate) mail.message.processFunc((message: Readable) => holdEnd(message, gate));
     done();
   });
-  const where = new URL(smtpUrl);
+  const where = 'url' in target ? new URL(target.url) : new URL(`${target.secure ? 'smtps' : 'smtp'}://${target.host}:${target.port}`);
   return {
     async send(mail, opts) {
       const info = await transport.sendMail({ ...mail, finishAfter: opts?.finishAfter } as SendMailOptions);

@@ -1,7 +1,7 @@
 import { catalogueFor } from './catalogue';
-import { dateFormatter, moneyFormatter, percentOff } from './format';
-import type { AlertKind } from './kinds';
-import { ALERT_KINDS } from './kinds';
+import { dateFormatter, moneyFormatter, Money, percentOff } from './format';
+import type { AlertKind, Region } from '../domain';
+import { ALERT_KINDS } from '../domain';
 import { alertHtml } from './templates/alert.html';
 import { alertText } from './templates/alert.text';
 import type { AlertView, ItemView } from './templates/view';
@@ -17,6 +17,8 @@ export interface AlertItem {
   regularPrice: string;
   salePrice: string | null;
   saleEndsAt: Date | null;
+  /** As the shop stored it: relative to the storefront, or absolute. */
+  imageUrl?: string | null;
 }
 
 export interface AlertEmailInput {
@@ -25,6 +27,12 @@ export interface AlertEmailInput {
   items: AlertItem[];
   /** The daily cap held some of these back: say so, and show them by kind. */
   digest: boolean;
+  /** The storefront the items belong to: its links, and its currency. */
+  region: Region;
+  /** ISO 4217, from the shop's region settings. */
+  currency: string;
+  /** The shop's template header (its email_templates row), when it has one. */
+  header?: { image: string | null; title: string | null };
 }
 
 export interface RenderedEmail {
@@ -37,11 +45,14 @@ export interface RenderedEmail {
 
 export interface MailSettings {
   shopName: string;
-  frontendUrl: string;
+  /** Each region's storefront: product links, the wishlist page, relative images. */
+  storefronts: Record<Region, string>;
+  /** The shop's wishlist page, under the storefront ("manage your alerts"). */
+  wishlistPath: string;
   /** Where this server is reached: unsubscribe links point here. */
   publicUrl: string;
   locale: string;
-  currency: string;
+  /** Dates (a sale's end) are shown in this zone. */
   timezone: string;
   unsubscribeSecret: string;
   unsubscribeMailto?: string;
@@ -51,32 +62,58 @@ export const UNSUBSCRIBE_PATH = '/wishlist-alerts/unsubscribe';
 
 /** The mail settings from the one config; the secret is resolved by the caller (it may be generated). */
 export function mailSettingsFrom(
-  config: Pick<Config, 'shopName' | 'frontendUrl' | 'publicUrl' | 'shopLocale' | 'shopCurrency' | 'jobs' | 'unsubscribeMailto'>,
+  config: Pick<Config, 'shopName' | 'frontendUrl' | 'frontendUrlEu' | 'wishlistPagePath' | 'publicUrl' | 'shopLocale' | 'jobs' | 'unsubscribeMailto'>,
   unsubscribeSecret: string,
 ): MailSettings {
   return {
     shopName: config.shopName,
-    frontendUrl: config.frontendUrl,
+    storefronts: { us: config.frontendUrl, eu: config.frontendUrlEu },
+    wishlistPath: config.wishlistPagePath,
     publicUrl: config.publicUrl,
     locale: config.shopLocale,
-    currency: config.shopCurrency,
     timezone: config.jobs['wishlist-sale-check'].timezone,
     unsubscribeSecret,
     unsubscribeMailto: config.unsubscribeMailto,
   };
 }
 
+/** A URL made absolute against the storefront (the shop stores images relative or absolute). */
+export function absoluteUrl(url: string, storefront: string): string | null {
+  try {
+    const u = new URL(url, `${storefront}/`);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+// Control characters and bidirectional overrides would let a product name reorder or hide
+// parts of a subject line; names are cut so a subject stays readable in a mail list.
+const UNSAFE_IN_SUBJECT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const SUBJECT_NAME_MAX = 80;
+
+/** A name as it may appear in a subject line. */
+export function subjectName(name: string): string {
+  const clean = name.replace(UNSAFE_IN_SUBJECT, '').replace(/\s+/g, ' ').trim();
+  const chars = [...clean];
+  return chars.length > SUBJECT_NAME_MAX ? `${chars.slice(0, SUBJECT_NAME_MAX - 1).join('').trimEnd()}…` : clean;
+}
+
 /** Builds the renderer once per process: formatters and the catalogue are made here, not per email. */
 export function createAlertRenderer(settings: MailSettings): (input: AlertEmailInput) => RenderedEmail {
   const text = catalogueFor(settings.locale);
-  const money = moneyFormatter(settings.locale, settings.currency);
+  const moneyByCurrency = new Map<string, Money>();
+  const moneyFor = (currency: string) => {
+    let m = moneyByCurrency.get(currency);
+    if (!m) moneyByCurrency.set(currency, (m = moneyFormatter(settings.locale, currency)));
+    return m;
+  };
   const dates = dateFormatter(settings.locale, settings.timezone);
   const lang = new Intl.Locale(settings.locale).language;
   const unsubscribeUrl = (scope: UnsubscribeScope) =>
     `${settings.publicUrl}${UNSUBSCRIBE_PATH}/${signUnsubscribe(settings.unsubscribeSecret, scope)}`;
-  const productUrl = (i: AlertItem) => `${settings.frontendUrl}/product/${encodeURIComponent(i.slug ?? String(i.productId))}`;
 
-  const itemView = (i: AlertItem): ItemView => {
+  const itemView = (i: AlertItem, storefront: string, money: Money): ItemView => {
     const onSale = i.kind === 'sale' && i.salePrice !== null;
     const sale = onSale
       ? (() => {
@@ -88,7 +125,9 @@ export function createAlertRenderer(settings: MailSettings): (input: AlertEmailI
       : null;
     return {
       name: i.name,
-      url: productUrl(i),
+      // The shop's product page is found by slug; without one, the wishlist page lists the item.
+      url: i.slug?.trim() ? `${storefront}/product/${encodeURIComponent(i.slug.trim())}` : `${storefront}${settings.wishlistPath}`,
+      imageUrl: i.imageUrl ? absoluteUrl(i.imageUrl, storefront) : null,
       sale,
       status: onSale ? null : text.backInStock,
       endsLine: onSale && i.saleEndsAt ? text.saleEnds(dates.format(i.saleEndsAt)) : null,
@@ -98,13 +137,16 @@ export function createAlertRenderer(settings: MailSettings): (input: AlertEmailI
   };
 
   return (input) => {
+    const storefront = settings.storefronts[input.region];
+    const money = moneyFor(input.currency);
     const kinds = ALERT_KINDS.filter((k) => input.items.some((i) => i.kind === k));
     const digest = input.digest || kinds.length > 1;
     const only = kinds[0];
     const subject = digest
       ? text.digestSubject(input.items.length)
-      : text.subject(only, input.items[0].name, input.items.length - 1);
+      : text.subject(only, subjectName(input.items[0].name), input.items.length - 1);
     const stopAllUrl = unsubscribeUrl({ type: 'all', userId: input.userId });
+    const shopName = input.header?.title || settings.shopName;
     const view: AlertView = {
       lang,
       subject,
@@ -114,14 +156,15 @@ export function createAlertRenderer(settings: MailSettings): (input: AlertEmailI
       sections: kinds.map((kind) => ({
         kind,
         heading: digest ? text.section[kind] : null,
-        items: input.items.filter((i) => i.kind === kind).map(itemView),
+        items: input.items.filter((i) => i.kind === kind).map((i) => itemView(i, storefront, money)),
       })),
-      shopName: settings.shopName,
-      shopUrl: settings.frontendUrl,
+      shopName,
+      shopUrl: storefront,
+      logoUrl: input.header?.image ? absoluteUrl(input.header.image, storefront) : null,
       viewLabel: text.viewItem,
-      footer: text.footer(settings.shopName),
+      footer: text.footer(shopName),
       manageLabel: text.manage,
-      manageUrl: `${settings.frontendUrl}/account/wishlist`,
+      manageUrl: `${storefront}${settings.wishlistPath}`,
       stopAllLabel: text.stopAll,
       stopAllUrl,
     };

@@ -1,12 +1,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/pool';
 import { lastSuccesses } from '../db/jobRuns';
-import { outboxCounts } from '../db/outbox';
+import { outboxCounts } from '../db/outbox/views';
 import type { FinishedRun } from '../jobs/CronService';
 
 export interface WishlistMetrics {
   registry: Registry;
-  /** Pass to the CronService as onRunFinished. */
+  /** Counts a finished run (subscribed to the CronService by createWishlistAlerts). */
   observeRun(run: FinishedRun): void;
 }
 

@@ -1,7 +1,8 @@
 /**
  * npm run mail:preview — writes sample sale, stock and digest emails (HTML, text and the
  * full .eml with headers) to DATA_DIR/preview/ for design review. Fixed sample data; the
- * shop's own SHOP_NAME, FRONTEND_URL, SHOP_LOCALE and SHOP_CURRENCY. No database needed.
+ * shop's own SHOP_NAME, FRONTEND_URL(_EU) and SHOP_LOCALE; the digest is the EU store's, in euros.
+ * No database needed.
  */
 import 'dotenv/config';
 import { mkdirSync, writeFileSync } from 'fs';
@@ -21,9 +22,9 @@ const STOCK: AlertItem[] = [
   { kind: 'stock', wishlistId: 103, productId: 3, name: 'Load Cell Pedals', slug: 'load-cell-pedals', regularPrice: '399.00', salePrice: null, saleEndsAt: null },
 ];
 const SAMPLES: Record<string, AlertEmailInput> = {
-  sale: { userId: 1, firstName: 'Alex', digest: false, items: SALE },
-  stock: { userId: 1, firstName: 'Alex', digest: false, items: STOCK },
-  digest: { userId: 1, firstName: 'Alex', digest: true, items: [...SALE, ...STOCK] },
+  sale: { userId: 1, firstName: 'Alex', digest: false, items: SALE, region: 'us', currency: 'USD', header: { image: '/SimFab-logo-red-black-min-crop.svg', title: 'SimFab' } },
+  stock: { userId: 1, firstName: null, digest: false, items: STOCK, region: 'us', currency: 'USD' },
+  digest: { userId: 1, firstName: 'Alex', digest: true, items: [...SALE, ...STOCK], region: 'eu', currency: 'EUR' },
 };
 
 async function main(): Promise<void> {

@@ -3,23 +3,24 @@ import type { Pool } from 'pg';
 import { Config, ConfigError, loadConfig } from '../config/config';
 import { createLogger, Logger } from '../logger';
 import { createPool, describeDatabaseError } from '../db/pool';
-import { migrate } from '../db/migrate';
-import { openDatabase, openMailer } from '../runtime';
-import type { Mailer } from '../mail/mailer';
+import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from '../runtime';
+import { CronService } from '../jobs/CronService';
+import { createWishlistAlerts, WishlistAlerts } from '../wishlistAlerts';
 import { errorMessage } from '../errorMessage';
 
 export interface ScriptContext {
   config: Readonly<Config>;
   logger: Logger;
   pool: Pool;
-  mailer: Mailer;
+  /** The module as the server builds it (its jobs registered, never started). */
+  alerts(): WishlistAlerts;
   databaseUrl: string;
 }
 
 /**
- * A script's composition root: the same config and embedded default as the server,
- * migrations applied, everything closed afterwards; a clear message and exit code 1 on
- * failure.
+ * A script's composition root: the same config and embedded default as the server, the
+ * database made ready (stand-in of the shop's tables where absent, migrations), everything
+ * closed afterwards; a clear message and exit code 1 on failure.
  */
 export function runScript(name: string, body: (ctx: ScriptContext) => Promise<void>, opts: { migrate?: boolean } = {}): void {
   (async () => {
@@ -27,14 +28,19 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     const database = await openDatabase(config, logger);
     const pool = createPool(database.url, logger);
-    const mailer = openMailer(config, logger);
+    let alerts: WishlistAlerts | undefined;
+    const open = () =>
+      (alerts ??= createWishlistAlerts({
+        pool, logger, config, cron: new CronService({ logger }),
+        adminToken: resolveAdminToken(config).value, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+      }));
     try {
-      if (opts.migrate !== false) await migrate(pool, logger);
-      await body({ config, logger, pool, mailer, databaseUrl: database.url });
+      if (opts.migrate !== false) await prepareDatabase(pool, config, logger);
+      await body({ config, logger, pool, alerts: open, databaseUrl: database.url });
     } catch (err) {
       throw new Error(describeDatabaseError(err, database.url));
     } finally {
-      await mailer.close();
+      await alerts?.close();
       await pool.end();
       await database.stop();
     }
@@ -48,3 +54,4 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
     },
   );
 }
+

@@ -1,16 +1,13 @@
 /**
- * Runs the sale check and then the stock check once against the configured database
- * (DATABASE_URL, or the embedded default) and prints both results.
+ * A script (the design's test-wishlist-jobs): runs the sale check and then the stock check
+ * once against the configured database (DATABASE_URL, or the embedded default) and prints
+ * both results.
  *   npx ts-node server/src/scripts/test-wishlist-jobs.ts
  */
-import { createWishlistAlerts } from '../wishlistAlerts';
-import { resolveUnsubscribeSecret } from '../runtime';
 import { runScript } from './runScript';
 
-runScript('Wishlist job test', async ({ config, logger, pool, mailer }) => {
-  const { notifications } = createWishlistAlerts({
-    pool, mailer, logger, config, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
-  });
+runScript('Wishlist job test', async ({ alerts }) => {
+  const { notifications } = alerts();
 
   console.log('Testing sale check...');
   const saleResult = await notifications.checkSales();

@@ -1,59 +1,84 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
-import { observeSaleWindows, queueRestockAlerts, queueSaleAlerts, QueueResult } from '../db/alertQueue';
+import type { AlertKind } from '../domain';
 import { withTransaction } from '../db/pool';
-import type { AlertKind } from '../mail/kinds';
-import type { AlertDelivery } from './AlertDelivery';
+import { observeProducts, ProductScope } from '../db/observations';
+import { queueSaleAlerts } from '../db/outbox/queueSales';
+import { queueRestockAlerts } from '../db/outbox/queueRestocks';
+import { QueueResult, roomForCandidates } from '../db/outbox/queueResult';
+import { readShopTemplates } from '../db/shopTemplates';
+import { countDataWarnings } from '../db/dataWarnings';
+import { shopTimezone } from '../db/timezone';
+import type { AlertDelivery } from './delivery/AlertDelivery';
 
 export interface NotificationResult {
-  /** Wishlist items looked at: alerts on, product active and on sale (or in stock). */
+  /** Wishlist items looked at: alerts on, product visible and on sale (or in stock). */
   checked: number;
   /** Items announced in emails SMTP accepted during this run. */
   notified: number;
-  /** Emails SMTP accepted during this run (one per shopper, listing their items). */
+  /** Emails SMTP accepted during this run (one per shopper and region, listing their items). */
   emails: number;
-  /** Emails that failed during this run (retried later unless the server refused them for good). */
+  /** Emails that failed during this run (retried later unless they failed for good). */
   errors: number;
+}
+
+export interface CheckSettings {
+  stockCooldownHours: number;
+  stockNotifyPerUnit: number;
+  saleMinDropPercent: number;
+  /** SHOP_TIMEZONE; unset: the database's TimeZone. */
+  shopTimezone?: string;
 }
 
 const LABEL: Record<AlertKind, string> = { sale: 'Wishlist Sale Check', stock: 'Wishlist Stock Check' };
 
 /**
  * Decides which shoppers are due an alert and delivers it. A check is two steps: one
- * transaction finds every due item and writes it to the outbox, then delivery sends the
- * outbox (including earlier messages whose retry is due).
+ * transaction observes the products (what changed since the last look) and writes every
+ * due item to the outbox, then delivery sends the outbox (including earlier messages
+ * whose retry is due).
  */
 export class WishlistNotificationService {
   constructor(
-    private readonly deps: {
-      pool: Pool;
-      delivery: AlertDelivery;
-      logger: Logger;
-      clock: Clock;
-      settings: { stockCooldownHours: number; stockNotifyPerUnit: number; saleMinDropPercent: number };
-    },
+    private readonly deps: { pool: Pool; delivery: AlertDelivery; logger: Logger; clock: Clock; settings: CheckSettings },
   ) {}
 
-  checkSales(): Promise<NotificationResult> {
-    return this.check('sale', async (client, now) => {
-      await observeSaleWindows(client, now);
-      return queueSaleAlerts(client, now, this.deps.settings.saleMinDropPercent);
-    });
-  }
-
-  checkStock(): Promise<NotificationResult> {
-    const { stockCooldownHours, stockNotifyPerUnit } = this.deps.settings;
-    return this.check('stock', (client, now) =>
-      queueRestockAlerts(client, now, { cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit }),
+  /** Every product (the scheduled check), or only `scope`. */
+  checkSales(scope: ProductScope = null): Promise<NotificationResult> {
+    const { saleMinDropPercent } = this.deps.settings;
+    return this.check('sale', scope, (client, now, timezone) =>
+      queueSaleAlerts(client, now, { minDropPercent: saleMinDropPercent, timezone, scope }),
     );
   }
 
-  private async check(kind: AlertKind, queue: (client: PoolClient, now: Date) => Promise<QueueResult>): Promise<NotificationResult> {
+  checkStock(scope: ProductScope = null): Promise<NotificationResult> {
+    const { stockCooldownHours, stockNotifyPerUnit } = this.deps.settings;
+    return this.check('stock', scope, (client, now) =>
+      queueRestockAlerts(client, now, { cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit, scope }),
+    );
+  }
+
+  private async check(
+    kind: AlertKind,
+    scope: ProductScope,
+    queue: (client: PoolClient, now: Date, timezone: string) => Promise<QueueResult>,
+  ): Promise<NotificationResult> {
     const { pool, clock, logger, delivery } = this.deps;
     const started = Date.now();
-    const queued = await withTransaction(pool, (client) => queue(client, clock.now()));
-    logger.info(`🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
+    const switchedOn = (await readShopTemplates(pool))[kind].active;
+    const queued = await withTransaction(pool, async (client) => {
+      const now = clock.now();
+      const timezone = await shopTimezone(client, this.deps.settings.shopTimezone);
+      await roomForCandidates(client);
+      await observeProducts(client, now, timezone, scope);
+      // A kind switched off in the shop's admin queues nothing; what is due when it is
+      // switched on again is announced then.
+      return switchedOn ? queue(client, now, timezone) : { checked: 0, queued: 0 };
+    });
+    if (!switchedOn) logger.info(`⏸️  [${LABEL[kind]}] The shop's ${kind} alert template is switched off: nothing queued`);
+    else logger.info(`🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
+    await this.warnAboutData(kind, scope);
     const sent = await delivery.deliver(kind);
     const result: NotificationResult = { checked: queued.checked, notified: sent.notified, emails: sent.emails, errors: sent.errors };
     const skipped = sent.skipped ? `, ${sent.skipped} skipped (no longer due)` : '';
@@ -61,5 +86,17 @@ export class WishlistNotificationService {
       `✅ [${LABEL[kind]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked${skipped}`,
     );
     return result;
+  }
+
+  /** One warning per run counting the products whose data the rules cannot fully use. */
+  private async warnAboutData(kind: AlertKind, scope: ProductScope): Promise<void> {
+    const counts = await countDataWarnings(this.deps.pool, scope);
+    const entries = Object.entries(counts);
+    if (entries.length === 0) return;
+    const total = entries.reduce((n, [, c]) => n + c, 0);
+    this.deps.logger.warn(
+      { dataWarnings: counts },
+      `⚠️ [${LABEL[kind]}] ${total} product(s) with data the rules cannot fully use: ${entries.map(([what, n]) => `${n} ${what}`).join(', ')}`,
+    );
   }
 }

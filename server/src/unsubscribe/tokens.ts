@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'crypto';
-import type { AlertKind } from '../mail/kinds';
+import type { AlertKind } from '../domain';
 
 /** What an unsubscribe link stops: one wishlist item's alerts of one kind, or all of a shopper's alerts. */
 export type UnsubscribeScope =

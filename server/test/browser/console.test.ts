@@ -128,7 +128,7 @@ describe('the admin console in a real browser', () => {
 
     // Another instance starts the sale check: the page notices and disables the button.
     await s.db.pool.query(
-      `INSERT INTO wishlist_job_runs (job, trigger, instance_id, lease_until) VALUES ('wishlist-sale-check', 'manual', 'other-host-42', now() + interval '5 minutes')`,
+      `INSERT INTO wishlist_alert_runs (job, trigger, instance_id, lease_until) VALUES ('wishlist-sale-check', 'manual', 'other-host-42', now() + interval '5 minutes')`,
     );
     const button = page.getByRole('button', { name: 'Run wishlist-sale-check now' });
     await expect(button.isDisabled()).resolves.toBe(false);

@@ -17,7 +17,7 @@ describe('migrations', () => {
     try {
       const [a, b] = await Promise.all(pools.map((p) => migrate(p, silentLogger())));
       expect([...a, ...b].sort()).toEqual(listMigrations().map((m) => m.name));
-      const { rows } = await db.pool.query('SELECT id FROM wishlist_alerts_migrations ORDER BY id');
+      const { rows } = await db.pool.query('SELECT id FROM wishlist_alert_migrations ORDER BY id');
       expect(rows.map((r) => r.id)).toEqual(listMigrations().map((m) => m.id));
       expect(await migrate(db.pool, silentLogger())).toEqual([]);
     } finally {

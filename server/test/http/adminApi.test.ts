@@ -107,10 +107,11 @@ describe('when the database cannot be reached', () => {
     const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
     const { createWishlistAlerts } = await import('../../src/wishlistAlerts');
     const { loadConfig } = await import('../../src/config/config');
-    const alerts = createWishlistAlerts({ pool: deadPool, mailer: s.mailer, logger, config: loadConfig({}), unsubscribeSecret: UNSUBSCRIBE_SECRET });
     const cron = new CronService({ logger });
-    alerts.registerJobs(cron);
-    const app = createApp({ pool: deadPool, cron, logger, alerts, adminToken: ADMIN_TOKEN });
+    const alerts = createWishlistAlerts({
+      pool: deadPool, cron, logger, config: loadConfig({}), adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET,
+    });
+    const app = createApp({ pool: deadPool, logger, ...alerts, adminToken: ADMIN_TOKEN });
     try {
       const res = await request(app).post('/api/admin/wishlist-jobs/trigger-sale-check').set(auth);
       expect(res.status).toBe(503);

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { CronService } from '../../src/jobs/CronService';
 import { createApp } from '../../src/http/app';
 import { silentLogger } from '../../src/logger';
 import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
@@ -57,7 +58,7 @@ describe('GET /metrics', () => {
 
   test('needs the admin token unless METRICS_PUBLIC=true', async () => {
     expect((await request(s.app).get('/metrics')).status).toBe(401);
-    const open = createApp({ pool: s.db.pool, cron: s.cron, logger: silentLogger(), alerts: s.alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
+    const open = createApp({ pool: s.db.pool, logger: silentLogger(), ...s.alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
     const res = await request(open).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.text).toContain('wishlist_job_runs_total');
@@ -70,8 +71,9 @@ describe('GET /metrics', () => {
     const logger = silentLogger();
     const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
     try {
-      const alerts = createWishlistAlerts({ pool: deadPool, mailer: s.mailer, logger, config: loadConfig({}), unsubscribeSecret: 'x'.repeat(32) });
-      const app = createApp({ pool: deadPool, cron: s.cron, logger, alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
+      const cron = new CronService({ logger });
+      const alerts = createWishlistAlerts({ pool: deadPool, cron, logger, config: loadConfig({}), adminToken: ADMIN_TOKEN, unsubscribeSecret: 'x'.repeat(32) });
+      const app = createApp({ pool: deadPool, logger, ...alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
       const res = await request(app).get('/metrics');
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/^process_cpu_user_seconds_total \d/m);
@@ -95,7 +97,7 @@ describe('GET /metrics', () => {
     expect(res.body).toMatchObject({ status: 'degraded', jobs: { 'wishlist-sale-check': { health: 'healthy' }, 'wishlist-stock-check': { health: 'failing' } } });
     await s.check('stock', 'http');
     // The run history is stamped by the database's clock; move the run to the test's clock.
-    await s.db.pool.query(`UPDATE wishlist_job_runs SET finished_at = $1 WHERE job = 'wishlist-stock-check'`, [s.clock.now()]);
+    await s.db.pool.query(`UPDATE wishlist_alert_runs SET finished_at = $1 WHERE job = 'wishlist-stock-check'`, [s.clock.now()]);
     res = await request(s.app).get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body.status).toBe('ok');

@@ -32,7 +32,7 @@ describe('runs coordinated through PostgreSQL', () => {
   }
 
   async function runs() {
-    const { rows } = await s.db.pool.query('SELECT job, slot, trigger, instance_id, status, error FROM wishlist_job_runs ORDER BY id');
+    const { rows } = await s.db.pool.query('SELECT job, slot, trigger, instance_id, status, error FROM wishlist_alert_runs ORDER BY id');
     return rows;
   }
 
@@ -107,7 +107,7 @@ describe('runs coordinated through PostgreSQL', () => {
   ] as const)('with policy %s, a tick missed while no instance was up runs %i time(s) after boot', async (policy, expected) => {
     // The job last ran three hours ago; the hourly slots since were missed.
     await s.db.pool.query(
-      `INSERT INTO wishlist_job_runs (job, slot, trigger, instance_id, status, started_at, finished_at, lease_until)
+      `INSERT INTO wishlist_alert_runs (job, slot, trigger, instance_id, status, started_at, finished_at, lease_until)
        VALUES ('job', date_trunc('hour', now()) - interval '3 hours', 'scheduled', 'old', 'succeeded',
                date_trunc('hour', now()) - interval '3 hours', date_trunc('hour', now()) - interval '3 hours', now())`,
     );

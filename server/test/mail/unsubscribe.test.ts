@@ -128,7 +128,7 @@ describe('one-click unsubscribe', () => {
     expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 0 });
     expect(await s.check('stock')).toMatchObject({ emails: 0, errors: 0 });
     expect(s.sink.to(user.email)).toHaveLength(1);
-    const { rows } = await s.db.pool.query(`SELECT status, error FROM wishlist_notifications WHERE user_id = $1 ORDER BY id`, [user.id]);
+    const { rows } = await s.db.pool.query(`SELECT status, error FROM wishlist_alert_items WHERE user_id = $1 ORDER BY id`, [user.id]);
     expect(rows).toEqual([
       { status: 'sent', error: null },
       { status: 'skipped', error: 'shopper unsubscribed from all wishlist alerts' },

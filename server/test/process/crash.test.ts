@@ -34,9 +34,9 @@ describe('crashes and outages', () => {
     const duplicates = f.sink.received.length - new Set(f.sink.received.map((m) => m.to[0])).size;
     process.stdout.write(`crash test: ${atKill} emails before the kill, 5000 shoppers, ${duplicates} sent twice (SMTP pool size ${POOL_SIZE})\n`);
     expect(duplicates).toBeLessThanOrEqual(POOL_SIZE);
-    const { rows } = await f.db.pool.query(`SELECT status, count(*)::int AS n FROM wishlist_notifications GROUP BY 1`);
+    const { rows } = await f.db.pool.query(`SELECT status, count(*)::int AS n FROM wishlist_alert_items GROUP BY 1`);
     expect(rows).toEqual([{ status: 'sent', n: 5000 }]);
-    const runs = await f.db.pool.query(`SELECT DISTINCT instance_id, status FROM wishlist_job_runs WHERE instance_id = 'first' AND status <> 'succeeded'`);
+    const runs = await f.db.pool.query(`SELECT DISTINCT instance_id, status FROM wishlist_alert_runs WHERE instance_id = 'first' AND status <> 'succeeded'`);
     expect(runs.rows).toEqual([{ instance_id: 'first', status: 'abandoned' }]);
   }, 180_000);
 
@@ -63,7 +63,7 @@ describe('crashes and outages', () => {
     expect(health.status).toBe(200);
     const next = await server.post('/api/admin/wishlist-jobs/trigger-sale-check');
     expect(next.status).toBe(200);
-    const { rows } = await f.db.pool.query(`SELECT status FROM wishlist_job_runs ORDER BY id`);
+    const { rows } = await f.db.pool.query(`SELECT status FROM wishlist_alert_runs ORDER BY id`);
     expect(rows.map((r) => r.status)).toEqual([expect.stringMatching(/^(failed|abandoned)$/), 'succeeded']);
     expect(server.child.exitCode).toBeNull();
   }, 60_000);

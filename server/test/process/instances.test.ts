@@ -58,9 +58,9 @@ describe('several instances on one database', () => {
     // Every tick: one run, on one instance; a slot without a run is one that fell while the
     // previous run of that job was still going (no overlap), which we check too.
     const { rows: runs } = await f.db.pool.query(
-      `SELECT job, slot, instance_id, status, started_at, finished_at FROM wishlist_job_runs WHERE trigger = 'scheduled' ORDER BY slot`,
+      `SELECT job, slot, instance_id, status, started_at, finished_at FROM wishlist_alert_runs WHERE trigger = 'scheduled' ORDER BY slot`,
     );
-    const { rows: dup } = await f.db.pool.query(`SELECT job, slot FROM wishlist_job_runs WHERE slot IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`);
+    const { rows: dup } = await f.db.pool.query(`SELECT job, slot FROM wishlist_alert_runs WHERE slot IS NOT NULL GROUP BY 1, 2 HAVING count(*) > 1`);
     expect(dup).toEqual([]);
     for (const job of ['wishlist-sale-check', 'wishlist-stock-check']) {
       const mine = runs.filter((r) => r.job === job);

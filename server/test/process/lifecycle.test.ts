@@ -7,7 +7,7 @@ describe('server lifecycle across restarts', () => {
 
   async function lastRanHoursAgo(hours: number) {
     await f.db.pool.query(
-      `INSERT INTO wishlist_job_runs (job, slot, trigger, instance_id, status, started_at, finished_at, lease_until)
+      `INSERT INTO wishlist_alert_runs (job, slot, trigger, instance_id, status, started_at, finished_at, lease_until)
        SELECT job, date_trunc('hour', now()) - make_interval(hours => $1), 'scheduled', 'before-downtime', 'succeeded',
               date_trunc('hour', now()) - make_interval(hours => $1), date_trunc('hour', now()) - make_interval(hours => $1), now()
          FROM unnest(ARRAY['wishlist-sale-check', 'wishlist-stock-check']) AS job`,
@@ -28,7 +28,7 @@ describe('server lifecycle across restarts', () => {
     });
     f.servers.push(server);
     await new Promise((r) => setTimeout(r, 1500));
-    const { rows } = await f.db.pool.query(`SELECT job, slot FROM wishlist_job_runs WHERE trigger = 'catch-up' AND status = 'succeeded' ORDER BY job`);
+    const { rows } = await f.db.pool.query(`SELECT job, slot FROM wishlist_alert_runs WHERE trigger = 'catch-up' AND status = 'succeeded' ORDER BY job`);
     expect(rows).toHaveLength(expected);
     for (const row of rows) expect(row.slot.getUTCMinutes()).toBe(0);
     if (expected) expect(server.output()).toContain('missed its run at');
@@ -50,7 +50,7 @@ describe('server lifecycle across restarts', () => {
     locker.release();
     expect((await trigger).status).toBe(200);
     expect(await server.exited).toBe(0);
-    const { rows } = await f.db.pool.query('SELECT status FROM wishlist_job_runs');
+    const { rows } = await f.db.pool.query('SELECT status FROM wishlist_alert_runs');
     expect(rows).toEqual([{ status: 'succeeded' }]);
   }, 30_000);
 
@@ -65,7 +65,7 @@ describe('server lifecycle across restarts', () => {
       await runStarted(f.db);
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
-      const { rows } = await f.db.pool.query('SELECT status, error FROM wishlist_job_runs');
+      const { rows } = await f.db.pool.query('SELECT status, error FROM wishlist_alert_runs');
       expect(rows).toEqual([{ status: 'abandoned', error: expect.stringContaining('SHUTDOWN_TIMEOUT_MS=800') }]);
     } finally {
       await locker.query('ROLLBACK');

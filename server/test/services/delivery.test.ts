@@ -20,7 +20,7 @@ describe('delivering wishlist alerts', () => {
     const { rows } = await s.db.pool.query(
       `SELECT n.status, n.error, n.kind, n.sale_price::text, n.regular_price::text, m.attempts, m.status AS message_status,
               w.last_sale_notified_at
-         FROM wishlist_notifications n JOIN wishlist_alert_messages m ON m.id = n.message_id
+         FROM wishlist_alert_items n JOIN wishlist_alert_messages m ON m.id = n.message_id
          LEFT JOIN wishlists w ON w.id = n.wishlist_id
         WHERE n.user_id = $1 ORDER BY n.id`,
       [userId],
@@ -178,7 +178,7 @@ describe('delivering wishlist alerts', () => {
     await s.db.pool.query('DELETE FROM users WHERE id = $1', [leaver.id]);
     const left = await s.db.pool.query(
       `SELECT (SELECT count(*) FROM wishlist_alert_messages WHERE user_id = $1)::int AS messages,
-              (SELECT count(*) FROM wishlist_notifications WHERE user_id = $1)::int AS items,
+              (SELECT count(*) FROM wishlist_alert_items WHERE user_id = $1)::int AS items,
               (SELECT count(*) FROM wishlist_alert_optouts WHERE user_id = $1)::int AS optouts`,
       [leaver.id],
     );
@@ -189,7 +189,7 @@ describe('delivering wishlist alerts', () => {
     const [mail] = s.sink.to(keeper.email);
     expect(mail.text).toContain('Kept');
     expect(mail.text).not.toContain('Removed');
-    const { rows } = await s.db.pool.query('SELECT user_id, status, error FROM wishlist_notifications ORDER BY id');
+    const { rows } = await s.db.pool.query('SELECT user_id, status, error FROM wishlist_alert_items ORDER BY id');
     expect(rows).toEqual([
       { user_id: keeper.id, status: 'skipped', error: 'removed from the wishlist' },
       { user_id: keeper.id, status: 'sent', error: null },
@@ -208,7 +208,7 @@ describe('delivering wishlist alerts', () => {
     s.clock.advanceHours(1);
     expect(await s.check('stock')).toEqual({ checked: 0, notified: 0, emails: 0, errors: 0 });
     expect(s.sink.to(user.email)).toHaveLength(0);
-    const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_notifications WHERE user_id = $1', [user.id]);
+    const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_alert_items WHERE user_id = $1', [user.id]);
     expect(rows).toEqual([{ status: 'skipped', error: 'out of stock again' }]);
   });
 });

@@ -45,7 +45,7 @@ describe('WISHLIST_SALE_MIN_DROP_PERCENT=10', () => {
     await updateProduct(s.db.pool, product, { salePrice: 95 });
     s.clock.advanceHours(2);
     expect((await s.check('sale')).emails).toBe(0);
-    const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_notifications');
+    const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_alert_items');
     expect(rows).toEqual([{ status: 'skipped', error: 'discount now below WISHLIST_SALE_MIN_DROP_PERCENT' }]);
   });
 });
@@ -71,7 +71,7 @@ describe('WISHLIST_STOCK_NOTIFY_PER_UNIT=2', () => {
   const told = (s: Stack, users: { email: string }[]) => users.map((u) => s.sink.to(u.email).length);
 
   test('a restock of 2 units tells 4 of 9 shoppers, longest-waiting first; the rest at later checks while stock remains', async () => {
-    const product = await insertProduct(s.db.pool, { stock: 0, inStock: true });
+    const product = await insertProduct(s.db.pool, { stock: 0 });
     const users = await waitingShoppers(product, 9);
     await updateProduct(s.db.pool, product, { stock: 2 });
 
@@ -89,7 +89,7 @@ describe('WISHLIST_STOCK_NOTIFY_PER_UNIT=2', () => {
   });
 
   test('alerts still waiting for their email count against the allowance', async () => {
-    const product = await insertProduct(s.db.pool, { stock: 0, inStock: true });
+    const product = await insertProduct(s.db.pool, { stock: 0 });
     const users = await waitingShoppers(product, 4);
     await updateProduct(s.db.pool, product, { stock: 1 });
     s.sink.failNext(2, { code: 451, message: 'later' });
@@ -145,7 +145,7 @@ describe('WISHLIST_MAX_EMAILS_PER_DAY=3', () => {
     await startSale(s.db.pool, await wish(user.id, 'Helmet'), 50);
     expect(await s.check('sale')).toMatchObject({ emails: 0 });
     const { rows } = await s.db.pool.query(
-      `SELECT count(*)::int AS n FROM wishlist_notifications WHERE user_id = $1 AND status = 'queued'`,
+      `SELECT count(*)::int AS n FROM wishlist_alert_items WHERE user_id = $1 AND status = 'queued'`,
       [user.id],
     );
     expect(rows[0].n).toBe(1); // held, not lost

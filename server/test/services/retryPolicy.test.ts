@@ -1,4 +1,4 @@
-import { isMailServerUnavailable, isPermanentMailError, retryDelayMs } from '../../src/services/AlertDelivery';
+import { isMailServerUnavailable, isPermanentMailError, retryDelayMs } from '../../src/services/delivery/retryPolicy';
 
 describe('retry policy', () => {
   test('delays double with each attempt, jittered between half and all of the ceiling, capped at six hours', () => {

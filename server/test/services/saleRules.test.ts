@@ -100,8 +100,9 @@ describe.each<Via>(['service', 'http'])('sale alerts (through the %s)', (via) =>
 
   test('S6: an item added after a scheduled sale began by the clock (not yet observed) gives nothing', async () => {
     const productId = await insertProduct(s.db.pool, { regularPrice: 200, isOnSale: true, salePrice: 150, saleStart: new Date(Date.now() - 60_000) });
-    // As if the start date had passed with no check since: the sale is not yet observed.
-    await s.db.pool.query('UPDATE products SET alert_sale_live = false WHERE id = $1', [productId]);
+    s.clock.advanceHours(-1);
+    await checkSales(); // last looked at before its start: not on sale
+    s.clock.advanceHours(1); // the start date has passed since, with no row changed and no look
     const user = await insertUser(s.db.pool);
     await addToWishlist(s.db.pool, user.id, productId);
     expect(await checkSales()).toEqual({ checked: 1, notified: 0, emails: 0, errors: 0 });

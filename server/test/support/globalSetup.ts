@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { createPool } from '../../src/db/pool';
-import { migrate } from '../../src/db/migrate';
+import { prepareDatabase } from '../../src/runtime';
 import { silentLogger } from '../../src/logger';
 import { openServer } from './postgresServer';
 import { databaseUrl } from './urls';
@@ -21,7 +21,8 @@ export default async function globalSetup(): Promise<void> {
 
   const logger = silentLogger();
   const pool = createPool(databaseUrl(server.adminUrl, template), logger);
-  await migrate(pool, logger);
+  // The shop's tables as a stand-in (an empty database), then the module's migrations.
+  await prepareDatabase(pool, { nodeEnv: 'test' }, logger);
   await pool.end();
 
   process.env.WL_TEST_ADMIN_URL = server.adminUrl;

@@ -2,8 +2,8 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { loadConfig } from '../../src/config/config';
 import { silentLogger } from '../../src/logger';
-import { createSmtpMailer, Mailer } from '../../src/mail/mailer';
 import { CronService } from '../../src/jobs/CronService';
+import { PgRunCoordinator } from '../../src/jobs/PgRunCoordinator';
 import { createApp } from '../../src/http/app';
 import { createWishlistAlerts, WishlistAlerts } from '../../src/wishlistAlerts';
 import type { NotificationResult } from '../../src/services/WishlistNotificationService';
@@ -20,7 +20,6 @@ export interface Stack {
   db: TestDatabase;
   sink: SmtpSink;
   clock: FakeClock;
-  mailer: Mailer;
   alerts: WishlistAlerts;
   cron: CronService;
   app: Express;
@@ -29,18 +28,26 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** The whole module on a database of its own and a real SMTP sink, as the server wires it. */
+/**
+ * The whole module on a database of its own (the stand-in of the shop's tables, migrated)
+ * and a real SMTP sink, wired as the server wires it: mail goes through SMTP_URL.
+ */
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const sink = await SmtpSink.start();
   const clock = new FakeClock();
-  const config = loadConfig({ ADMIN_API_TOKEN: ADMIN_TOKEN, PUBLIC_URL: 'https://shop.example', ...env });
+  const config = loadConfig({
+    ADMIN_API_TOKEN: ADMIN_TOKEN, PUBLIC_URL: 'https://shop.example', FRONTEND_URL: 'https://simfab.example',
+    FRONTEND_URL_EU: 'https://simfab-eu.example', SMTP_URL: sink.url,
+    // The shop's Node process writes sale dates in its own zone; so do the factories here.
+    SHOP_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone, ...env,
+  });
   const logger = silentLogger();
-  const mailer = createSmtpMailer(sink.url, { poolSize: config.smtpPoolSize });
-  const alerts = createWishlistAlerts({ pool: db.pool, mailer, logger, config, clock, unsubscribeSecret: UNSUBSCRIBE_SECRET });
-  const cron = new CronService({ logger, coordinator: alerts.runCoordinator(), onRunFinished: alerts.metrics.observeRun });
-  alerts.registerJobs(cron);
-  const app = createApp({ pool: db.pool, cron, logger, alerts, adminToken: ADMIN_TOKEN });
+  const cron = new CronService({ logger, coordinator: new PgRunCoordinator(db.pool, config.instanceId, config.leaseMs) });
+  const alerts = createWishlistAlerts({
+    pool: db.pool, logger, cron, config, clock, adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET,
+  });
+  const app = createApp({ pool: db.pool, logger, adminToken: ADMIN_TOKEN, ...alerts });
 
   async function check(kind: 'sale' | 'stock', via: Via = 'service'): Promise<NotificationResult> {
     if (via === 'service') return kind === 'sale' ? alerts.notifications.checkSales() : alerts.notifications.checkStock();
@@ -52,10 +59,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   }
 
   return {
-    db, sink, clock, mailer, alerts, cron, app, check,
+    db, sink, clock, alerts, cron, app, check,
     async close() {
       await cron.stop();
-      await mailer.close();
+      await alerts.close();
       await sink.stop();
       await db.drop();
     },

@@ -9,5 +9,5 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 
 /** Waits until a job run is recorded as running (a test holding it open with a lock). */
 export function runStarted(db: { pool: { query(sql: string): Promise<{ rowCount: number | null }> } }): Promise<void> {
-  return waitFor(async () => (await db.pool.query(`SELECT 1 FROM wishlist_job_runs WHERE status = 'running'`)).rowCount === 1, 'the run to start');
+  return waitFor(async () => (await db.pool.query(`SELECT 1 FROM wishlist_alert_runs WHERE status = 'running'`)).rowCount === 1, 'the run to start');
 }

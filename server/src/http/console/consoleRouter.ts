@@ -4,10 +4,10 @@ import express, { Request, Response, Router } from 'express';
 import type { Clock } from '../../clock';
 import type { Db } from '../../db/pool';
 import { listRuns } from '../../db/jobRuns';
-import { emailIdOf, listNotifications } from '../../db/outbox';
+import { emailIdOf, listNotifications } from '../../db/outbox/views';
 import type { CronService } from '../../jobs/CronService';
 import type { jobsOverview } from '../../jobs/overview';
-import type { Mailer } from '../../mail/mailer';
+import type { MailRouter } from '../../mail/routes';
 import { HttpError } from '../errors';
 import { consolePage, CONSOLE_PATH, signInPage } from './page';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session';
@@ -28,7 +28,8 @@ export interface ConsoleDeps {
   cron: CronService;
   db: Db;
   adminToken: string;
-  mailer: Mailer;
+  /** The preview folder's files, when mail goes there. */
+  previews: Pick<MailRouter, 'previewFile' | 'previewing'>;
   clock: Clock;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => ReturnType<typeof jobsOverview>;
@@ -111,7 +112,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
       listNotifications(db, { limit: 50 }),
     ]);
     res.type('html').send(
-      consolePage({ jobs, runs, notifications, csrf: sessions.csrfFor(session), previewLinks: Boolean(deps.mailer.previewFile), warning }),
+      consolePage({ jobs, runs, notifications, csrf: sessions.csrfFor(session), previewLinks: deps.previews.previewing(), warning }),
     );
   });
 
@@ -133,7 +134,7 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     const id = String(req.params.notificationId);
     if (!/^\d{1,18}$/.test(id)) throw new HttpError(400, 'notificationId must be a number');
     const emailId = await emailIdOf(db, id);
-    const file = emailId && deps.mailer.previewFile?.(emailId);
+    const file = emailId && deps.previews.previewFile(emailId);
     if (!file) throw new HttpError(404, `No preview of the message for notification ${id} (sent over SMTP, not sent yet, or removed)`);
     res.type('text/plain; charset=utf-8').send(readFileSync(file, 'utf8'));
   });

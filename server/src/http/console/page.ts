@@ -1,7 +1,7 @@
 import cronstrue from 'cronstrue';
 import { html, SafeHtml } from '../../mail/html';
 import type { RunRow } from '../../db/jobRuns';
-import type { NotificationView } from '../../db/outbox';
+import type { NotificationView } from '../../db/outbox/views';
 import type { JobHealth } from '../../jobs/health';
 import type { JobOverview } from '../../jobs/overview';
 import { runsChart } from './chart';

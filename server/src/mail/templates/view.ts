@@ -1,4 +1,4 @@
-import type { AlertKind } from '../kinds';
+import type { AlertKind } from '../../domain';
 
 /** Everything a template shows, already worded and formatted; templates only lay it out. */
 export interface AlertView {
@@ -11,6 +11,8 @@ export interface AlertView {
   sections: SectionView[];
   shopName: string;
   shopUrl: string;
+  /** The shop's logo (its template's header image), absolute. */
+  logoUrl: string | null;
   viewLabel: string;
   footer: string;
   manageLabel: string;
@@ -29,6 +31,8 @@ export interface SectionView {
 export interface ItemView {
   name: string;
   url: string;
+  /** The product's image, absolute. */
+  imageUrl: string | null;
   /** Sale: the price, the regular price and the percentage off. */
   sale: { price: string; was: string; percentOff: string; line: string } | null;
   /** "Back in stock now." for a restock. */

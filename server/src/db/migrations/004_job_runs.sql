@@ -3,7 +3,7 @@
 -- At most one row per job is 'running' (any trigger, any instance), so a run never
 -- overlaps another; a running row whose lease ran out (its instance died) is marked
 -- 'abandoned' by the next claimant and blocks nothing.
-CREATE TABLE IF NOT EXISTS wishlist_job_runs (
+CREATE TABLE wishlist_alert_runs (
   id bigserial PRIMARY KEY,
   job text NOT NULL,
   -- The scheduled time this run serves; null for a manual run.
@@ -18,7 +18,7 @@ CREATE TABLE IF NOT EXISTS wishlist_job_runs (
   result jsonb,
   error text
 );
-CREATE UNIQUE INDEX IF NOT EXISTS wishlist_job_runs_one_per_slot ON wishlist_job_runs (job, slot) WHERE slot IS NOT NULL;
-CREATE UNIQUE INDEX IF NOT EXISTS wishlist_job_runs_one_running ON wishlist_job_runs (job) WHERE status = 'running';
-CREATE INDEX IF NOT EXISTS wishlist_job_runs_by_job ON wishlist_job_runs (job, id DESC);
-CREATE INDEX IF NOT EXISTS wishlist_job_runs_by_status ON wishlist_job_runs (status, id DESC);
+CREATE UNIQUE INDEX wishlist_alert_runs_one_per_slot ON wishlist_alert_runs (job, slot) WHERE slot IS NOT NULL;
+CREATE UNIQUE INDEX wishlist_alert_runs_one_running ON wishlist_alert_runs (job) WHERE status = 'running';
+CREATE INDEX wishlist_alert_runs_by_job ON wishlist_alert_runs (job, id DESC);
+CREATE INDEX wishlist_alert_runs_by_status ON wishlist_alert_runs (status, id DESC);

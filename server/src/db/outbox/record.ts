@@ -1,0 +1,196 @@
+import type { Db } from '../pool';
+import type { OutboxItem } from './loadItems';
+
+/**
+ * What the shop's own logs say of one email (its email_logs row): the template type of
+ * the alert kind, the address the email really went to (the test address in test mode),
+ * the shopper's name, the subject, and the items with the Message-ID.
+ */
+export interface ShopLogEntry {
+  templateType: string;
+  recipient: string;
+  recipientName: string | null;
+  subject: string;
+  metadata: Record<string, unknown> & { messageId: string };
+}
+
+/** One email SMTP accepted: the outbox messages it carried and the items in it. */
+export interface SentRecord {
+  messageIds: string[];
+  /** The email's Message-ID: the daily cap counts emails, not outbox messages. */
+  emailId: string;
+  response: string;
+  items: OutboxItem[];
+  log: ShopLogEntry;
+}
+
+// The shop's wishlist_notifications keeps prices as numeric(10,2): a larger value (bad
+// data) is left out rather than failing the record of an email that was sent.
+const SHOP_PRICE = (col: string) => `CASE WHEN abs(${col}) < 1e8 THEN ${col} END`;
+
+// The shop's logs for emails that reached an outcome: one email_logs row per email, one
+// wishlist_notifications row per item in it (prices for a sale, stock for a restock), in
+// the shop's shape, so its admin screens and statistics show the module's emails. Times
+// are the database's zone-less local time, like the shop's own.
+const SHOP_LOGS = (status: 'sent' | 'failed') => `
+shop_emails AS (
+  INSERT INTO email_logs (template_type, recipient_email, recipient_name, subject, status, error_message, metadata, sent_at, created_at)
+  SELECT l.template_type, left(l.recipient, 255), left(l.recipient_name, 255), left(l.subject, 255), '${status}', l.error,
+         l.metadata, ${status === 'sent' ? '$now::timestamptz::timestamp' : 'NULL'}, $now::timestamptz::timestamp
+    FROM unnest($log_type::text[], $log_to::text[], $log_name::text[], $log_subject::text[], $log_error::text[], $log_meta::jsonb[])
+         AS l(template_type, recipient, recipient_name, subject, error, metadata)
+  RETURNING id, metadata->>'messageId' AS email_key
+), shop_items AS (
+  INSERT INTO wishlist_notifications (wishlist_id, notification_type, email_sent, email_sent_at, email_log_id,
+                                      product_price, product_sale_price, product_stock, product_in_stock, created_at)
+  SELECT i.wishlist_id, i.kind, ${status === 'sent'}, $now::timestamptz::timestamp, e.id,
+         CASE WHEN i.kind = 'sale' THEN ${SHOP_PRICE('i.regular_price')} END,
+         CASE WHEN i.kind = 'sale' THEN ${SHOP_PRICE('i.sale_price')} END,
+         CASE WHEN i.kind = 'stock' THEN i.stock END,
+         CASE WHEN i.kind = 'stock' THEN '1' END,
+         $now::timestamptz::timestamp
+    FROM item_values i JOIN shop_emails e ON e.email_key = i.email_key
+   WHERE EXISTS (SELECT 1 FROM wishlists w WHERE w.id = i.wishlist_id)
+)`;
+
+/** Numbers the named parameters of a statement ($now → $1, …) in the order given. */
+function numbered(sql: string, names: string[]): string {
+  return names.reduce((text, name, i) => text.replaceAll(`$${name}`, `$${i + 1}`), sql);
+}
+
+const ITEM_VALUES = `item_values AS (
+  SELECT * FROM unnest($item_id::bigint[], $item_wishlist::int[], $item_regular::numeric[], $item_sale::numeric[],
+                       $item_stock::int[], $item_kind::text[], $item_occurrence::text[], $item_email::text[])
+           AS i(id, wishlist_id, regular_price, sale_price, stock, kind, occurrence, email_key)
+)`;
+
+const ITEM_PARAMS = ['item_id', 'item_wishlist', 'item_regular', 'item_sale', 'item_stock', 'item_kind', 'item_occurrence', 'item_email'];
+const LOG_PARAMS = ['log_type', 'log_to', 'log_name', 'log_subject', 'log_error', 'log_meta'];
+
+function itemValues(records: Array<{ items: OutboxItem[]; log: ShopLogEntry }>): unknown[] {
+  const items = records.flatMap((r) => r.items.map((i) => ({ ...i, emailKey: r.log.metadata.messageId })));
+  return [
+    items.map((i) => i.notificationId),
+    items.map((i) => i.wishlistId),
+    items.map((i) => i.regularPrice),
+    items.map((i) => i.salePrice),
+    items.map((i) => i.stock),
+    items.map((i) => i.kind),
+    items.map((i) => i.occurrence),
+    items.map((i) => i.emailKey),
+  ];
+}
+
+function logValues(records: Array<{ log: ShopLogEntry; error?: string | null }>): unknown[] {
+  return [
+    records.map((r) => r.log.templateType),
+    records.map((r) => r.log.recipient),
+    records.map((r) => r.log.recipientName),
+    records.map((r) => r.log.subject),
+    records.map((r) => r.error ?? null),
+    records.map((r) => JSON.stringify(r.log.metadata)),
+  ];
+}
+
+const MARK_SENT = numbered(
+  `WITH msgs AS (
+     UPDATE wishlist_alert_messages m SET status = 'sent', sent_at = $now, smtp_response = s.response, email_id = s.email_id,
+            last_error = NULL, locked_until = NULL, updated_at = $now
+       FROM unnest($msg_id::bigint[], $msg_email::text[], $msg_response::text[]) AS s(id, email_id, response)
+      WHERE m.id = s.id
+     RETURNING 1
+   ), ${ITEM_VALUES}, items AS (
+     UPDATE wishlist_alert_items n SET status = 'sent', sent_at = $now, updated_at = $now, error = NULL,
+            regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock
+       FROM item_values i WHERE n.id = i.id
+     RETURNING 1
+   ), told AS (
+     SELECT wishlist_id,
+            max(CASE WHEN kind = 'sale' THEN split_part(occurrence, ':', 1)::int END) AS sale_epoch,
+            max(CASE WHEN kind = 'sale' THEN sale_price END) AS sale_price,
+            max(CASE WHEN kind = 'stock' THEN occurrence::int END) AS stock_epoch
+       FROM item_values GROUP BY wishlist_id
+   ), seen AS (
+     INSERT INTO wishlist_alert_seen AS s (wishlist_id, sale_epoch, sale_price, stock_epoch)
+     SELECT wishlist_id, sale_epoch, sale_price, stock_epoch FROM told
+     ON CONFLICT (wishlist_id) DO UPDATE SET
+       sale_epoch = coalesce(EXCLUDED.sale_epoch, s.sale_epoch),
+       sale_price = CASE WHEN EXCLUDED.sale_epoch IS NULL THEN s.sale_price ELSE EXCLUDED.sale_price END,
+       stock_epoch = coalesce(EXCLUDED.stock_epoch, s.stock_epoch)
+     RETURNING 1
+   ), stamps AS (
+     UPDATE wishlists w SET
+            last_sale_notified_at = CASE WHEN t.sale_epoch IS NULL THEN w.last_sale_notified_at ELSE $now::timestamptz::timestamp END,
+            last_stock_notified_at = CASE WHEN t.stock_epoch IS NULL THEN w.last_stock_notified_at ELSE $now::timestamptz::timestamp END
+       FROM told t WHERE w.id = t.wishlist_id
+     RETURNING 1
+   ), ${SHOP_LOGS('sent')}
+   SELECT 1`,
+  ['now', 'msg_id', 'msg_email', 'msg_response', ...ITEM_PARAMS, ...LOG_PARAMS],
+);
+
+/**
+ * Records what SMTP accepted, for many emails in one statement: the messages, their items
+ * (with the prices that were in the email), what each shopper has now been told, the
+ * shop's last_*_notified_at, and the shop's logs.
+ */
+export async function markSent(db: Db, sent: SentRecord[], now: Date): Promise<void> {
+  if (sent.length === 0) return;
+  const messages = sent.flatMap((s) => s.messageIds.map((id) => ({ id, emailId: s.emailId, response: s.response })));
+  await db.query(MARK_SENT, [
+    now,
+    messages.map((m) => m.id),
+    messages.map((m) => m.emailId),
+    messages.map((m) => m.response),
+    ...itemValues(sent),
+    ...logValues(sent),
+  ]);
+}
+
+export interface FailedRecord {
+  messageIds: string[];
+  error: string;
+  /** null: give up (permanent error or attempts exhausted); the shop's logs then say so. */
+  retryAt: Date | null;
+  items: OutboxItem[];
+  log: ShopLogEntry;
+}
+
+const MARK_FAILED = numbered(
+  `WITH f AS (
+     SELECT * FROM unnest($f_id::bigint[], $f_error::text[], $f_retry::timestamptz[]) AS f(id, error, retry_at)
+   ), msgs AS (
+     UPDATE wishlist_alert_messages m
+        SET status = CASE WHEN f.retry_at IS NULL THEN 'failed' ELSE 'pending' END,
+            next_attempt_at = coalesce(f.retry_at, m.next_attempt_at),
+            last_error = f.error, locked_until = NULL, updated_at = $now
+       FROM f WHERE m.id = f.id
+     RETURNING 1
+   ), items AS (
+     UPDATE wishlist_alert_items n
+        SET error = f.error, updated_at = $now,
+            status = CASE WHEN f.retry_at IS NULL THEN 'failed' ELSE n.status END
+       FROM f WHERE n.message_id = f.id AND n.status = 'queued'
+     RETURNING 1
+   ), ${ITEM_VALUES}, ${SHOP_LOGS('failed')}
+   SELECT 1`,
+  ['now', 'f_id', 'f_error', 'f_retry', ...ITEM_PARAMS, ...LOG_PARAMS],
+);
+
+/**
+ * Records failed sends: retried later, or failed for good with the reason on every item.
+ * Only a final failure reaches the shop's logs (they keep outcomes, not attempts).
+ */
+export async function markFailed(db: Db, failed: FailedRecord[], now: Date): Promise<void> {
+  if (failed.length === 0) return;
+  const rows = failed.flatMap((f) => f.messageIds.map((id) => ({ id, error: f.error, retryAt: f.retryAt })));
+  const final = failed.filter((f) => f.retryAt === null);
+  await db.query(MARK_FAILED, [
+    now,
+    rows.map((r) => r.id),
+    rows.map((r) => r.error),
+    rows.map((r) => r.retryAt),
+    ...itemValues(final),
+    ...logValues(final),
+  ]);
+}

@@ -1,3 +1,0 @@
-export type AlertKind = 'sale' | 'stock';
-
-export const ALERT_KINDS: readonly AlertKind[] = ['sale', 'stock'];

@@ -1,0 +1,64 @@
+import type { Logger } from '../logger';
+import type { Region } from '../domain';
+import { createPreviewMailer, createSmtpMailer, Mailer } from './mailer';
+import { MailSource, MailSources, testModeRecipient } from './mailSources';
+import type { MailRouter } from './routes';
+
+/**
+ * Each region's mail as the shop's settings say now (MailSources re-reads them at most
+ * once a minute). One mailer per distinct server, kept until close(): regions that share
+ * a server share its connection pool.
+ */
+export function createMailRouter(deps: {
+  sources: MailSources;
+  smtpPoolSize: number;
+  /** The preview folder (development only; MailSources never picks it in production). */
+  previewDir: string;
+  logger: Logger;
+  /** A host's own mailer: used for every region in place of the resolved server; senders and test mode still follow the shop. */
+  mailer?: Mailer;
+}): MailRouter {
+  const mailers = new Map<string, Mailer>();
+  const mailerFor = (source: MailSource): Mailer => {
+    if (deps.mailer) return deps.mailer;
+    const key = source.kind === 'preview' ? 'preview' : source.key;
+    let mailer = mailers.get(key);
+    if (!mailer) {
+      mailer = source.kind === 'preview'
+        ? createPreviewMailer(deps.previewDir, deps.logger)
+        : createSmtpMailer(source.transport!, { poolSize: deps.smtpPoolSize });
+      mailers.set(key, mailer);
+    }
+    return mailer;
+  };
+  return {
+    async forRegion(region: Region) {
+      const [source, currency] = await Promise.all([deps.sources.forRegion(region), deps.sources.currency(region)]);
+      if (source.kind === 'none') return { currency, hold: source.reason ?? source.describe };
+      const test = testModeRecipient(source, '');
+      if ('hold' in test) return { currency, hold: test.hold };
+      return {
+        currency,
+        route: { mailer: mailerFor(source), from: source.from, testRecipient: source.testMode ? test.to : null },
+      };
+    },
+    async describe() {
+      const all = await deps.sources.describeAll();
+      if (!deps.mailer) return all;
+      const host = `the host's mailer (${deps.mailer.describe()})`;
+      return { us: `${host}; ${all.us}`, eu: `${host}; ${all.eu}` };
+    },
+    previewFile(messageId: string) {
+      for (const m of deps.mailer ? [deps.mailer] : mailers.values()) {
+        const file = m.previewFile?.(messageId);
+        if (file) return file;
+      }
+      return null;
+    },
+    previewing: () => Boolean(deps.mailer?.previewFile) || mailers.has('preview'),
+    async close() {
+      await Promise.all([...mailers.values()].map((m) => m.close()));
+      mailers.clear();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { Pool } from 'pg';
+import type { Clock } from '../../clock';
+import type { Logger } from '../../logger';
+import { ALERT_KINDS, AlertKind, Region, REGIONS } from '../../domain';
+import { claimMessages, noteWaiting } from '../../db/outbox/claim';
+import { readShopTemplates } from '../../db/shopTemplates';
+import type { MailRouter, MailRoute } from '../../mail/routes';
+import type { AlertEmailInput, RenderedEmail } from '../../mail/render';
+import { DeliveryRun } from './DeliveryRun';
+import type { ComposeContext } from './compose';
+
+export interface DeliverySettings {
+  batchSize: number;
+  /** Alert emails per shopper per 24 hours (0: no cap). */
+  maxEmailsPerDay: number;
+  /** Items whose discount fell below this by send time are skipped. */
+  saleMinDropPercent: number;
+  maxAttempts: number;
+  /** First retry delay; doubles per attempt. */
+  retryBaseMs: number;
+  /** How long a claimed message stays ours before another deliverer may take it. */
+  leaseMs: number;
+  /** Names this deliverer on the messages it claims. */
+  instanceId: string;
+  /** Messages in flight and not yet recorded, at most: the SMTP pool size. */
+  concurrency: number;
+  storefronts: Record<Region, string>;
+}
+
+export interface DeliveryResult {
+  /** Items in messages SMTP accepted. */
+  notified: number;
+  /** Messages SMTP accepted. */
+  emails: number;
+  /** Messages that failed (to be retried, or failed for good). */
+  errors: number;
+  /** Items dropped because they no longer apply. */
+  skipped: number;
+}
+
+export interface DeliveryDeps {
+  pool: Pool;
+  router: MailRouter;
+  render: (input: AlertEmailInput) => RenderedEmail;
+  logger: Logger;
+  clock: Clock;
+  settings: DeliverySettings;
+  /** The zone the shop's sale dates are written in (for the send-time re-check). */
+  timezone: () => Promise<string>;
+}
+
+/**
+ * Delivers the outbox. Up to `concurrency` workers (the SMTP pool size) each take a
+ * message and send it; the mail server accepts a worker's next message only once the
+ * previous one is recorded, so a crash can resend at most `concurrency` messages: those
+ * accepted and not yet recorded (docs/design.md, "The crash bound").
+ *
+ * What the shop says is read once per delivery: which alert kinds its templates switch
+ * on, each region's currency, and where each region's mail goes. A region that cannot
+ * send now (no mail server, test mode without a test address) keeps its messages waiting
+ * with that reason.
+ */
+export class AlertDelivery {
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  async deliver(kind: AlertKind): Promise<DeliveryResult> {
+    const { pool, router, clock, settings } = this.deps;
+    const templates = await readShopTemplates(pool);
+    const kinds = ALERT_KINDS.filter((k) => templates[k].active);
+    if (!kinds.includes(kind)) return { notified: 0, emails: 0, errors: 0, skipped: 0 };
+
+    const routes = new Map<Region, MailRoute>();
+    const currency = {} as Record<Region, string>;
+    for (const region of REGIONS) {
+      const resolved = await router.forRegion(region);
+      currency[region] = resolved.currency;
+      if ('hold' in resolved) await noteWaiting(pool, region, resolved.hold, clock.now());
+      else routes.set(region, resolved.route);
+    }
+    if (routes.size === 0) return { notified: 0, emails: 0, errors: 0, skipped: 0 };
+
+    const context: ComposeContext = { render: this.deps.render, templates, currency, storefronts: settings.storefronts };
+    const run = new DeliveryRun({
+      ...this.deps,
+      routes,
+      context,
+      timezone: await this.deps.timezone(),
+      claim: () =>
+        claimMessages(pool, kind, {
+          now: clock.now(),
+          limit: settings.batchSize,
+          owner: settings.instanceId,
+          leaseMs: settings.leaseMs,
+          cap: settings.maxEmailsPerDay,
+          kinds,
+          regions: [...routes.keys()],
+        }),
+    });
+    return run.execute();
+  }
+}

@@ -1,0 +1,33 @@
+import { errorMessage } from '../../errorMessage';
+
+const BACKOFF_MAX_MS = 6 * 3600_000;
+
+// nodemailer's codes for failures of the server or the connection, not of one message.
+const SERVER_LEVEL_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EAUTH', 'ETLS']);
+
+/** The mail server cannot take any message now (down, unreachable, refusing our login). */
+export function isMailServerUnavailable(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return typeof code === 'string' && SERVER_LEVEL_CODES.has(code);
+}
+
+/**
+ * SMTP 5xx replies about a message are permanent (bad address, policy); everything else
+ * may pass later. A 5xx to our login or greeting is the server's problem, not the message's.
+ */
+export function isPermanentMailError(err: unknown): boolean {
+  const code = (err as { responseCode?: number })?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600 && !isMailServerUnavailable(err);
+}
+
+/** Exponential backoff with jitter, so many failed messages do not retry in one burst. */
+export function retryDelayMs(attempt: number, baseMs: number, random = Math.random): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling * (0.5 + random() * 0.5));
+}
+
+/** The mail server's reply when there is one, else the error's code and message. */
+export function describeMailError(err: unknown): string {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { response?: string; code?: string };
+  return (e.response ?? `${e.code ? `${e.code}: ` : ''}${errorMessage(err)}`).slice(0, 1000);
+}
