@@ -173,7 +173,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const shopMail = parseShopMailEnv(env);
   problems.push(...shopMail.problems);
   const frontendUrl = (url('FRONTEND_URL', ['http:', 'https:'], 'http://localhost:5173') as string).replace(/\/+$/, '');
-  const frontendUrlEu = (url('FRONTEND_URL_EU', ['http:', 'https:'], frontendUrl) as string).replace(/\/+$/, '');
+  const frontendUrlEu = raw('FRONTEND_URL_EU') === undefined ? frontendUrl : (url('FRONTEND_URL_EU', ['http:', 'https:']) as string).replace(/\/+$/, '');
 
   const adminApiToken = raw('ADMIN_API_TOKEN');
   if (adminApiToken !== undefined && adminApiToken.length < 16) {

@@ -16,7 +16,11 @@ export interface Observed {
 
 // A product seen for the first time. What is true of it is news only if it became true
 // after the module was installed: a product that already existed then counts from
-// '-infinity' (installing announces nothing), a newer one from when it last changed.
+// '-infinity' (installing announces nothing). For a newer one there is no history to go
+// by: a sale is taken to have begun at its last change (or start date), which errs towards
+// telling a shopper of a sale that is really on; stock is taken to have been there since
+// the product was created, so a restock is never announced that was not seen to happen.
+// The watch looks at new products within seconds, which keeps this first guess rare.
 const OBSERVE_NEW = `
 INSERT INTO wishlist_alert_products AS o (product_id, sale_live, sale_epoch, sale_began_at, sale_price, sale_price_at,
                                           stock_live, stock_epoch, stock_back_at, changed_at, observed_at)
@@ -25,7 +29,7 @@ SELECT c.id, c.on_sale, c.on_sale::int,
        CASE WHEN c.on_sale THEN c.sale_cents END,
        CASE WHEN c.on_sale THEN c.sale_since END,
        c.in_stock, c.in_stock::int,
-       CASE WHEN c.in_stock AND NOT c.preinstalled THEN c.updated_at ELSE '-infinity' END,
+       CASE WHEN c.in_stock AND NOT c.preinstalled THEN c.created_at ELSE '-infinity' END,
        $1::timestamptz, $1::timestamptz
   FROM (SELECT p.id,
                wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
@@ -33,6 +37,7 @@ SELECT c.id, c.on_sale, c.on_sale::int,
                wishlist_alert_cents(p.sale_price) AS sale_cents,
                wishlist_alert_in_stock(p.stock, p.in_stock) AS in_stock,
                coalesce(p.updated_at, '-infinity') AS updated_at,
+               coalesce(p.created_at, '-infinity') AS created_at,
                greatest(coalesce(p.updated_at, '-infinity'), (p.sale_start_date AT TIME ZONE $2::text)::timestamp) AS sale_since,
                coalesce(p.created_at, '-infinity') < i.installed_at AS preinstalled
           FROM products p CROSS JOIN wishlist_alert_install i

@@ -89,12 +89,12 @@ export function absoluteUrl(url: string, storefront: string): string | null {
 
 // Control characters and bidirectional overrides would let a product name reorder or hide
 // parts of a subject line; names are cut so a subject stays readable in a mail list.
-const UNSAFE_IN_SUBJECT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_SUBJECT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const SUBJECT_NAME_MAX = 80;
 
 /** A name as it may appear in a subject line. */
 export function subjectName(name: string): string {
-  const clean = name.replace(UNSAFE_IN_SUBJECT, '').replace(/\s+/g, ' ').trim();
+  const clean = name.replace(/\s+/g, ' ').replace(UNSAFE_IN_SUBJECT, '').trim();
   const chars = [...clean];
   return chars.length > SUBJECT_NAME_MAX ? `${chars.slice(0, SUBJECT_NAME_MAX - 1).join('').trimEnd()}…` : clean;
 }
@@ -146,7 +146,7 @@ export function createAlertRenderer(settings: MailSettings): (input: AlertEmailI
       ? text.digestSubject(input.items.length)
       : text.subject(only, subjectName(input.items[0].name), input.items.length - 1);
     const stopAllUrl = unsubscribeUrl({ type: 'all', userId: input.userId });
-    const shopName = input.header?.title || settings.shopName;
+    const shopName = input.header?.title?.trim() || settings.shopName;
     const view: AlertView = {
       lang,
       subject,

@@ -1,8 +1,7 @@
 import { Pool } from 'pg';
 import { createPool } from '../../src/db/pool';
-import { listMigrations, migrate } from '../../src/db/migrate';
+import { listMigrations, migrate, MigrationError } from '../../src/db/migrate';
 import { silentLogger } from '../../src/logger';
-import { queueSaleAlerts } from '../../src/db/alertQueue';
 import { createTestDatabase, TestDatabase } from '../support/testDatabase';
 
 describe('migrations', () => {
@@ -25,30 +24,24 @@ describe('migrations', () => {
     }
   });
 
-  test("on the monolith's existing tables, they keep their data, plain INSERTs still work, and nothing already true is announced", async () => {
-    await db.pool.query(`
-      CREATE TABLE users (id serial primary key, email text unique not null, first_name text, last_name text);
-      CREATE TABLE products (id serial primary key, sku text unique, name text not null, slug text unique,
-        regular_price numeric(10,2) not null, sale_price numeric(10,2), is_on_sale boolean not null default false,
-        sale_start_date timestamptz, sale_end_date timestamptz, stock integer not null default 0,
-        in_stock boolean not null default true, status text not null default 'active', description text);
-      CREATE TABLE wishlists (id serial primary key, user_id int not null references users on delete cascade,
-        product_id int not null references products on delete cascade, notify_on_sale boolean not null default true,
-        notify_on_stock boolean not null default true, last_sale_notified_at timestamptz, last_stock_notified_at timestamptz,
-        created_at timestamptz not null default now(), updated_at timestamptz not null default now(), unique (user_id, product_id));
-      INSERT INTO users (email, first_name) VALUES ('old@example.com', 'Old');
-      INSERT INTO products (sku, name, slug, regular_price, sale_price, is_on_sale, stock, description)
-        VALUES ('OLD', 'Old wheel', 'old-wheel', 100, 80, true, 5, 'kept');
-      INSERT INTO wishlists (user_id, product_id) VALUES (1, 1);`);
+  test('every object the migrations create carries the module prefix', async () => {
     await migrate(db.pool, silentLogger());
+    const { rows } = await db.pool.query(
+      `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i', 'S')
+       UNION ALL
+       SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'`,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.map((r) => r.name).filter((name: string) => !name.startsWith('wishlist_alert_'))).toEqual([]);
+  });
 
-    const { rows } = await db.pool.query(`SELECT description, alert_sale_live FROM products WHERE sku = 'OLD'`);
-    expect(rows).toEqual([{ description: 'kept', alert_sale_live: true }]);
-    expect(await queueSaleAlerts(db.pool, new Date(), 0)).toEqual({ checked: 1, queued: 0 });
-    // A plain INSERT of the listed columns, as the monolith's other writers make.
-    await db.pool.query(`INSERT INTO products (name, regular_price) VALUES ('New', 10)`);
-    await db.pool.query(`INSERT INTO wishlists (user_id, product_id) VALUES (1, 2)`);
-    const count = await db.pool.query('SELECT count(*)::int AS n FROM wishlists');
-    expect(count.rows[0].n).toBe(2);
+  test('a failing migration is named in the error, and nothing of it is left behind', async () => {
+    const broken = [...listMigrations(), { id: 999, name: '999_broken.sql', sql: 'CREATE TABLE wishlist_alert_x (id int); SELECT no_such_function();' }];
+    const err = await migrate(db.pool, silentLogger(), broken).catch((e) => e);
+    expect(err).toBeInstanceOf(MigrationError);
+    expect(err.message).toMatch(/^Migration 999_broken\.sql failed: function no_such_function\(\) does not exist/);
+    const { rows } = await db.pool.query(`SELECT to_regclass('wishlist_alert_x') AS t, (SELECT count(*)::int FROM wishlist_alert_migrations WHERE id = 999) AS recorded`);
+    expect(rows[0]).toEqual({ t: null, recorded: 0 });
   });
 });

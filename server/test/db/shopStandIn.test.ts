@@ -74,7 +74,7 @@ describe("the shop's stand-in schema", () => {
     beforeEach(() => ensureShopStandIn(db.pool, silentLogger()));
 
     test('prices are REAL: 12345.67 reads back as a JS number and is not the decimal 12345.67', async () => {
-      const id = await insertProduct(db.pool, { regularPrice: 12345.67 });
+      const id = await insertProduct(db.pool, { regularPrice: 12345.67 }, { observe: false });
       const { rows } = await db.pool.query(
         `SELECT regular_price, pg_typeof(regular_price)::text AS type, regular_price = 12345.67 AS equals_decimal,
                 regular_price::float8 AS widened
@@ -90,7 +90,7 @@ describe("the shop's stand-in schema", () => {
 
     test('a BEFORE UPDATE trigger restamps updated_at, overriding an explicit old value', async () => {
       const user = await insertUser(db.pool);
-      const productId = await insertProduct(db.pool);
+      const productId = await insertProduct(db.pool, {}, { observe: false });
       const wishlistId = await addToWishlist(db.pool, user.id, productId);
       const old = '2000-01-01 00:00:00';
       const restamped = async (table: string, where: string, values: unknown[]) => {
@@ -125,8 +125,8 @@ describe("the shop's stand-in schema", () => {
       );
       expect(zoned.rows).toEqual([]);
 
-      const stocked = await insertProduct(db.pool, { stock: 3 });
-      const empty = await insertProduct(db.pool, { stock: 0 });
+      const stocked = await insertProduct(db.pool, { stock: 3 }, { observe: false });
+      const empty = await insertProduct(db.pool, { stock: 0 }, { observe: false });
       // An order's decrement changes only stock: in_stock goes stale, as in the shop.
       await updateProduct(db.pool, stocked, { stock: -1 });
       const { rows } = await db.pool.query('SELECT id, stock, in_stock FROM products WHERE id = ANY($1) ORDER BY id', [[stocked, empty]]);
@@ -137,12 +137,12 @@ describe("the shop's stand-in schema", () => {
     });
 
     test('(slug, region) is unique per region: a duplicate is refused, the twin in the other region is accepted', async () => {
-      await insertProduct(db.pool, { slug: 'gt-cockpit', sku: 'GT-1', region: 'us' });
-      await expect(insertProduct(db.pool, { slug: 'gt-cockpit', region: 'us' })).rejects.toMatchObject({
+      await insertProduct(db.pool, { slug: 'gt-cockpit', sku: 'GT-1', region: 'us' }, { observe: false });
+      await expect(insertProduct(db.pool, { slug: 'gt-cockpit', region: 'us' }, { observe: false })).rejects.toMatchObject({
         code: '23505',
         constraint: 'products_slug_region_key',
       });
-      const twin = await insertProduct(db.pool, { slug: 'gt-cockpit', sku: 'GT-1', region: 'eu' });
+      const twin = await insertProduct(db.pool, { slug: 'gt-cockpit', sku: 'GT-1', region: 'eu' }, { observe: false });
       const { rows } = await db.pool.query(`SELECT region FROM products WHERE slug = 'gt-cockpit' ORDER BY region`);
       expect(rows.map((r) => r.region)).toEqual(['eu', 'us']);
       expect(twin).toBeGreaterThan(0);

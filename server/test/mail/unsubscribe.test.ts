@@ -99,6 +99,7 @@ describe('one-click unsubscribe', () => {
     await updateProduct(s.db.pool, productId, { salePrice: 100 });
     expect((await s.check('sale')).emails).toBe(0);
     await updateProduct(s.db.pool, productId, { stock: 0 });
+    await s.check('stock'); // sold out, seen
     await updateProduct(s.db.pool, productId, { stock: 5 });
     expect((await s.check('stock')).emails).toBe(1);
     expect(s.sink.to(user.email)).toHaveLength(2);

@@ -1,4 +1,6 @@
-import type { Db } from '../../src/db/pool';
+import type { Pool } from 'pg';
+import { Db, withTransaction } from '../../src/db/pool';
+import { observeProducts } from '../../src/db/observations';
 
 /**
  * Rows in the shop's shape (see server/src/db/standin/shop-schema.sql), written with plain
@@ -74,7 +76,12 @@ function definedOnly(f: ProductFields): ProductFields {
 }
 
 /** A plain INSERT of a live product; sku and slug are unique per call unless given. */
-export async function insertProduct(db: Db, f: ProductFields = {}): Promise<number> {
+/**
+ * A product as the shop's admin creates it, then looked at once by the module, as the watch
+ * does within seconds of a new product (`observe: false` leaves it unseen, for tests of a
+ * product's first look).
+ */
+export async function insertProduct(db: Db & Partial<Pick<Pool, 'connect'>>, f: ProductFields = {}, opts: { observe?: boolean } = {}): Promise<number> {
   const id = next();
   const stock = f.stock === undefined ? 10 : f.stock;
   const row: ProductFields = {
@@ -95,6 +102,11 @@ export async function insertProduct(db: Db, f: ProductFields = {}): Promise<numb
      VALUES (${pairs.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING id`,
     pairs.map(([, v]) => v),
   );
+  if (opts.observe !== false && db.connect) {
+    await withTransaction(db as Pool, (client) =>
+      observeProducts(client, new Date(), Intl.DateTimeFormat().resolvedOptions().timeZone, [rows[0].id]),
+    );
+  }
   return rows[0].id;
 }
 
