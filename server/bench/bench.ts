@@ -449,6 +449,13 @@ async function main(): Promise<void> {
     // Correctness: every due item announced exactly once, every email arrived once, and
     // the shop's logs say so.
     const problems: string[] = [];
+    // The bench knows what it made due: every wishlist row of a product it put on sale or restocked.
+    const madeDue = {
+      sale: await one(pool, `SELECT count(*)::int AS n FROM wishlists w WHERE ${inSale('w.product_id')}`),
+      stock: await one(pool, `SELECT count(*)::int AS n FROM wishlists w WHERE ${inRestock('w.product_id')}`),
+    };
+    if (saleDue !== madeDue.sale) problems.push(`sale: the floor counts ${saleDue} due, the bench put ${madeDue.sale} on sale`);
+    if (stockDue !== madeDue.stock) problems.push(`stock: the floor counts ${stockDue} due, the bench restocked ${madeDue.stock}`);
     if (queued.sale.queued !== saleDue) problems.push(`sale: ${queued.sale.queued} items queued, ${saleDue} due`);
     if (queued.stock.queued !== stockDue) problems.push(`stock: ${queued.stock.queued} items queued, ${stockDue} due`);
     const { rows: sentRows } = await pool.query(
