@@ -57,7 +57,11 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
       [WISHES.map((w) => w[0]), WISHES.map((w) => w[1]), WISHES.map((w) => w[2])],
     );
   });
-  console.log(`\n🛒 Demo data: ${SHOPPERS.length} shoppers, ${PRODUCTS.length} products, ${WISHES.length} wishlist items.`);
+  console.log(`\n🛒 Demo data: ${SHOPPERS.length} shoppers, ${PRODUCTS.length} products (one in the EU store), ${WISHES.length} wishlist items.`);
+  const { notifications, mail } = alerts();
+  // The module looks at new products as they appear (its watch, within seconds): it has to
+  // have seen them out of stock to tell a restock.
+  await notifications.observe();
 
   // What the shop's admin panel and stock sync would do: plain UPDATEs.
   await pool.query(`UPDATE products SET is_on_sale = true, sale_price = regular_price * 0.8 WHERE sku IN ('DEMO-WHEEL', 'DEMO-COCKPIT')`);
@@ -65,7 +69,6 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
   console.log('🏷️  Sale: Direct Drive Racing Wheel and Aluminium Cockpit (in both stores) are 20% off.');
   console.log('📦 Restock: Load Cell Pedals and Sequential Shifter are back in stock.\n');
 
-  const { notifications, mail } = alerts();
   const sale = await notifications.checkSales();
   const stock = await notifications.checkStock();
   console.log(`\nSale check:  ${JSON.stringify(sale)}`);

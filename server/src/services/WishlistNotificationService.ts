@@ -44,6 +44,18 @@ export class WishlistNotificationService {
     private readonly deps: { pool: Pool; delivery: AlertDelivery; logger: Logger; clock: Clock; settings: CheckSettings },
   ) {}
 
+  /**
+   * Looks at the products (all, or `scope`) and records what changed, without queueing:
+   * what the watch does between checks, so that a change is judged against the state
+   * right before it.
+   */
+  async observe(scope: ProductScope = null): Promise<void> {
+    const { pool, clock, settings } = this.deps;
+    await withTransaction(pool, async (client) => {
+      await observeProducts(client, clock.now(), await shopTimezone(client, settings.shopTimezone), scope);
+    });
+  }
+
   /** Every product (the scheduled check), or only `scope`. */
   checkSales(scope: ProductScope = null): Promise<NotificationResult> {
     const { saleMinDropPercent } = this.deps.settings;

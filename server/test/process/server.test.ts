@@ -113,7 +113,7 @@ describe('npm run mail:preview (server/src/scripts/mailPreview.ts)', () => {
   test('writes the sample sale, stock and digest emails as HTML, text and .eml, in the shop locale', async () => {
     const { readdirSync, readFileSync } = await import('fs');
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wishlist-preview-'));
-    const script = spawnTs('server/src/scripts/mailPreview.ts', { DATA_DIR: dataDir, SHOP_LOCALE: 'de-DE', SHOP_CURRENCY: 'EUR', SHOP_NAME: 'Rennsport' });
+    const script = spawnTs('server/src/scripts/mailPreview.ts', { DATA_DIR: dataDir, SHOP_LOCALE: 'de-DE', SHOP_NAME: 'Rennsport' });
     expect(await script.exited).toBe(0);
     const dir = path.join(dataDir, 'preview');
     expect(readdirSync(dir).sort()).toEqual(
@@ -128,7 +128,7 @@ describe('npm run mail:preview (server/src/scripts/mailPreview.ts)', () => {
 
 describe('npm run demo (server/src/scripts/demo.ts)', () => {
   test('puts demo data in, makes a sale and a restock, runs both checks and names the emails it wrote; twice alike', async () => {
-    const { existsSync } = await import('fs');
+    const { existsSync, readFileSync } = await import('fs');
     const db = await createTestDatabase();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wishlist-demo-'));
     try {
@@ -136,11 +136,15 @@ describe('npm run demo (server/src/scripts/demo.ts)', () => {
         const demo = spawnTs('server/src/scripts/demo.ts', { DATABASE_URL: db.url, DATA_DIR: dataDir });
         expect(await demo.exited).toBe(0);
         const out = demo.output();
-        expect(out).toContain('Sale check:  {"checked":3,"notified":3,"emails":2,"errors":0}');
-        expect(out).toContain('Stock check: {"checked":6,"notified":3,"emails":3,"errors":0}');
+        // Ann's two US sale items in one email, Bob's, and Chloe's EU item in euros.
+        expect(out).toContain('Sale check:  {"checked":4,"notified":4,"emails":3,"errors":0}');
+        expect(out).toContain('Stock check: {"checked":7,"notified":3,"emails":3,"errors":0}');
         const files = [...out.matchAll(/^ {3}(\S+\.eml)$/gm)].map((m) => path.resolve(m[1]));
-        expect(files).toHaveLength(5);
+        expect(files).toHaveLength(6);
         expect(files.every((f) => existsSync(f))).toBe(true);
+        const eu = files.map((f) => readFileSync(f, 'utf8')).filter((m) => m.includes('=E2=82=AC759.20'));
+        expect(eu).toHaveLength(1); // €759.20, quoted-printable
+        expect(eu[0]).toMatch(/^To: chloe@demo\.example$/m);
       }
     } finally {
       await db.drop();
