@@ -9,8 +9,11 @@
  * Prints one table: ticks, runs, duplicate runs, alerts due, emails delivered, duplicates, lost.
  */
 import { Client } from 'pg';
-import { createPool } from '../src/db/pool';
-import { migrate } from '../src/db/migrate';
+import type { Pool } from 'pg';
+import { createPool, withTransaction } from '../src/db/pool';
+import { observeProducts } from '../src/db/observations';
+import { shopTimezone } from '../src/db/timezone';
+import { prepareDatabase } from '../src/runtime';
 import { silentLogger } from '../src/logger';
 import { SmtpSink } from '../test/support/smtpSink';
 import { ServerProcess, startServer } from '../test/support/serverProcess';
@@ -25,6 +28,9 @@ function arg(name: string, fallback: number): number {
 const INSTANCES = arg('instances', 6);
 const SECONDS = arg('seconds', 120);
 const ALERTS = arg('alerts', 20000);
+
+// users.password is NOT NULL in the shop (a bcrypt hash); nobody logs in here.
+const PASSWORD_HASH = '$2b$10$chaoschaoschaoschaoschaoschaoschaoschaoschaoschaosch';
 
 interface Row {
   scenario: string;
@@ -53,6 +59,17 @@ function count(sink: SmtpSink, expected: string[]) {
   return { delivered, duplicates: sink.received.length - seen.size, lost: expected.length - delivered };
 }
 
+/**
+ * What the watch (or a check) would have done between the shop's writes: the module looks
+ * at these products, so that the sale or restock that follows is judged against the state
+ * right before it. Without it a product first seen already restocked counts as in stock
+ * since it was created, and its restock goes unannounced (observations.ts). The servers
+ * read sale dates in the database's zone (no SHOP_TIMEZONE), and so does this.
+ */
+async function observe(pool: Pool, productIds: number[]): Promise<void> {
+  await withTransaction(pool, async (c) => observeProducts(c, new Date(), await shopTimezone(c, undefined), productIds));
+}
+
 async function withDatabase<T>(adminUrl: string, work: (url: string) => Promise<T>): Promise<T> {
   const name = `wl_chaos_${Date.now().toString(36)}`;
   const admin = new Client({ connectionString: adminUrl });
@@ -61,7 +78,8 @@ async function withDatabase<T>(adminUrl: string, work: (url: string) => Promise<
   await admin.query(`CREATE DATABASE ${name}`);
   const url = databaseUrl(adminUrl, name);
   const pool = createPool(url, silentLogger());
-  await migrate(pool, silentLogger());
+  // The shop's tables (the stand-in), then the module's migrations: what the servers find.
+  await prepareDatabase(pool, { nodeEnv: 'test' }, silentLogger());
   await pool.end();
   try {
     return await work(url);
@@ -71,12 +89,24 @@ async function withDatabase<T>(adminUrl: string, work: (url: string) => Promise<
   }
 }
 
+/**
+ * n shoppers with one product on their wishlists, observed, which then goes on sale. The
+ * servers start afterwards and find the sale began after the wishlist rows were made.
+ */
 async function bulkAlerts(url: string, n: number, prefix: string): Promise<string[]> {
   const pool = createPool(url, silentLogger());
-  await pool.query(`INSERT INTO products (name, regular_price, stock) VALUES ($1, 100, 5)`, [`${prefix} product`]);
-  await pool.query(`INSERT INTO users (email) SELECT $1 || i || '@chaos.example' FROM generate_series(1, $2::int) i`, [prefix, n]);
-  await pool.query(`INSERT INTO wishlists (user_id, product_id) SELECT u.id, p.id FROM users u, products p`);
-  await pool.query(`UPDATE products SET is_on_sale = true, sale_price = 60`);
+  const { rows: product } = await pool.query<{ id: number }>(
+    `INSERT INTO products (sku, name, slug, status, region, regular_price, stock, in_stock)
+     VALUES ($1::text, $1::text, $1::text, 'active', 'us', 100, 5, '1') RETURNING id`,
+    [`${prefix}-product`],
+  );
+  await pool.query(
+    `INSERT INTO users (email, password, first_name) SELECT $1 || i || '@chaos.example', $3, 'Shopper' FROM generate_series(1, $2::int) i`,
+    [prefix, n, PASSWORD_HASH],
+  );
+  await pool.query(`INSERT INTO wishlists (user_id, product_id) SELECT u.id, p.id FROM users u, products p WHERE p.sku = $1`, [`${prefix}-product`]);
+  await observe(pool, [product[0].id]);
+  await pool.query(`UPDATE products SET is_on_sale = true, sale_price = 60 WHERE sku = $1`, [`${prefix}-product`]);
   await pool.end();
   return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}@chaos.example`);
 }
@@ -95,19 +125,27 @@ async function instancesScenario(url: string, sink: SmtpSink): Promise<Row> {
   const expected: string[] = [];
   const started = Date.now();
   for (let batch = 0; Date.now() - started < SECONDS * 1000; batch++) {
-    // Ten new shoppers every 100 ms, each with an item that goes on sale or comes back.
-    const { rows } = await pool.query<{ email: string }>(
-      `WITH u AS (INSERT INTO users (email) SELECT 'i' || $1 || '-' || g || '@chaos.example' FROM generate_series(1, 10) g RETURNING id, email),
-            p AS (INSERT INTO products (name, regular_price, stock) SELECT 'i' || $1 || '-' || g, 100, g % 2 * 5 FROM generate_series(1, 10) g RETURNING id, name),
+    // Ten new shoppers every 100 ms, each with an item (a third of them in the EU shop)
+    // that goes on sale (in stock) or comes back (out of stock, then restocked: stock and
+    // in_stock, as the shop's updateProduct writes them). The module observes them in
+    // between, as the watch would.
+    const { rows } = await pool.query<{ email: string; product_id: number }>(
+      `WITH u AS (INSERT INTO users (email, password, first_name)
+                  SELECT 'i' || $1 || '-' || g || '@chaos.example', $2, 'Shopper' FROM generate_series(1, 10) g RETURNING id, email),
+            p AS (INSERT INTO products (sku, name, slug, status, region, regular_price, stock, in_stock)
+                  SELECT 'i' || $1 || '-' || g, 'i' || $1 || '-' || g, 'i' || $1 || '-' || g, 'active',
+                         CASE WHEN g % 3 = 0 THEN 'eu' ELSE 'us' END, 100, g % 2 * 5, CASE WHEN g % 2 = 1 THEN '1' ELSE '0' END
+                    FROM generate_series(1, 10) g RETURNING id, name),
             w AS (INSERT INTO wishlists (user_id, product_id)
                   SELECT u.id, p.id FROM u JOIN p ON split_part(u.email, '@', 1) = p.name RETURNING 1)
-       SELECT email FROM u`,
-      [batch],
+       SELECT u.email, p.id AS product_id FROM u JOIN p ON split_part(u.email, '@', 1) = p.name`,
+      [batch, PASSWORD_HASH],
     );
+    await observe(pool, rows.map((r) => r.product_id));
     await pool.query(
       `UPDATE products SET is_on_sale = stock > 0, sale_price = CASE WHEN stock > 0 THEN 80 END,
-              stock = CASE WHEN stock > 0 THEN stock ELSE 3 END
-        WHERE name LIKE 'i' || $1 || '-%'`,
+              stock = CASE WHEN stock > 0 THEN stock ELSE 3 END, in_stock = '1'
+        WHERE sku LIKE 'i' || $1 || '-%'`,
       [batch],
     );
     expected.push(...rows.map((r) => r.email));

@@ -9,8 +9,8 @@ describe('crashes and outages', () => {
   const f = processFixture();
 
   test('an instance killed (SIGKILL) while delivering 5,000 alerts: after a restart every alert is delivered, at most the in-flight ones twice', async () => {
-    await f.db.pool.query(`INSERT INTO products (name, slug, regular_price, stock) VALUES ('Wheel', 'wheel', 100, 5)`);
-    await f.db.pool.query(`INSERT INTO users (email, first_name) SELECT 'crash-' || i || '@example.com', 'S' FROM generate_series(1, 5000) i`);
+    await f.db.pool.query(`INSERT INTO products (sku, name, slug, region, regular_price, stock, in_stock) VALUES ('W', 'Wheel', 'wheel', 'us', 100, 5, '1')`);
+    await f.db.pool.query(`INSERT INTO users (email, password, first_name) SELECT 'crash-' || i || '@example.com', '!', 'S' FROM generate_series(1, 5000) i`);
     await f.db.pool.query(`INSERT INTO wishlists (user_id, product_id) SELECT id, 1 FROM users`);
     await f.db.pool.query(`UPDATE products SET is_on_sale = true, sale_price = 70`);
     const env = {

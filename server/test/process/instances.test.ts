@@ -1,5 +1,6 @@
 import { startServer } from '../support/serverProcess';
 import { processFixture } from '../support/processFixture';
+import { waitFor } from '../support/waitFor';
 
 // Four real server processes on one database, both jobs every second, while this test
 // keeps making alerts due: every tick runs on exactly one instance, every alert is one email.
@@ -27,12 +28,16 @@ describe('several instances on one database', () => {
     for (let i = 0; Date.now() < until; i++) {
       const email = `shopper-${i}@chaos.example`;
       const sale = i % 2 === 0;
-      await f.db.pool.query(
-        `WITH u AS (INSERT INTO users (email) VALUES ($1) RETURNING id),
-              p AS (INSERT INTO products (name, regular_price, stock) VALUES ($2, 100, $3) RETURNING id)
-         INSERT INTO wishlists (user_id, product_id) SELECT u.id, p.id FROM u, p`,
+      const { rows } = await f.db.pool.query(
+        `WITH u AS (INSERT INTO users (email, password) VALUES ($1, '!') RETURNING id),
+              p AS (INSERT INTO products (sku, name, region, regular_price, stock, in_stock)
+                    VALUES ($2, $2, 'us', 100, $3, CASE WHEN $3 > 0 THEN '1' ELSE '0' END) RETURNING id)
+         INSERT INTO wishlists (user_id, product_id) SELECT u.id, p.id FROM u, p RETURNING product_id`,
         [email, `Product ${i}`, sale ? 5 : 0],
       );
+      // A restock is news only to a module that saw the product sold out: wait for a check
+      // to have looked at it (the watch does so within seconds of a new product).
+      if (!sale) await waitFor(async () => (await f.db.pool.query('SELECT 1 FROM wishlist_alert_products WHERE product_id = $1', [rows[0].product_id])).rowCount === 1, 'a look at the new product');
       await f.db.pool.query(
         sale ? `UPDATE products SET is_on_sale = true, sale_price = 80 WHERE name = $1` : `UPDATE products SET stock = 3 WHERE name = $1`,
         [`Product ${i}`],
