@@ -108,15 +108,15 @@ describe('the admin console in a real browser', () => {
   test('a failed run is marked in the history, the badge turns red after twice the interval, and Run now is disabled while the job runs elsewhere', async () => {
     await signIn();
     // Break what only the stock check reads, so the run fails and the page itself still works.
-    await s.db.pool.query('ALTER TABLE products RENAME COLUMN alert_stock_epoch TO alert_stock_epoch_away');
+    await s.db.pool.query('ALTER TABLE wishlist_alert_seen RENAME COLUMN stock_epoch TO stock_epoch_away');
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Run wishlist-stock-check now' }).click();
     await page.locator('#result', { hasText: 'did not run' }).waitFor();
     await page.locator('table.runs tbody tr[data-status="failed"]').waitFor();
     const row = page.locator('table.runs tbody tr').first();
     await expect(row.getAttribute('data-status')).resolves.toBe('failed');
-    await expect(row.locator('td').last().textContent()).resolves.toMatch(/✗ failed\s*column p\.alert_stock_epoch does not exist/);
-    await s.db.pool.query('ALTER TABLE products RENAME COLUMN alert_stock_epoch_away TO alert_stock_epoch');
+    await expect(row.locator('td').last().textContent()).resolves.toMatch(/✗ failed\s*column s\.stock_epoch does not exist/);
+    await s.db.pool.query('ALTER TABLE wishlist_alert_seen RENAME COLUMN stock_epoch_away TO stock_epoch');
 
     // Two and a half hours on without a successful stock check (interval 30 minutes): red.
     s.clock.advanceHours(2.5);

@@ -2,6 +2,7 @@
 -- shop's tables get no trigger, column or index. Each check compares the products with
 -- what it last observed (see docs/design.md, "Detecting changes without triggers").
 --
+-- Prices are exact cents in plain numeric: any price the shop's real column can hold fits.
 -- Times here are zone-less and on the database's clock (LOCALTIMESTAMP in a session that
 -- keeps the database's TimeZone), like the shop's created_at and updated_at, so that a
 -- wishlist row's created_at can be compared with them directly.
@@ -26,8 +27,8 @@ CREATE TABLE wishlist_alert_products (
   sale_live boolean NOT NULL,
   sale_epoch integer NOT NULL,
   sale_began_at timestamp NOT NULL,
-  sale_price numeric(12,2),
-  sale_price_prev numeric(12,2),
+  sale_price numeric,
+  sale_price_prev numeric,
   sale_price_at timestamp,
   stock_live boolean NOT NULL,
   stock_epoch integer NOT NULL,
@@ -42,7 +43,7 @@ CREATE TABLE wishlist_alert_products (
 CREATE TABLE wishlist_alert_seen (
   wishlist_id integer PRIMARY KEY,
   sale_epoch integer,
-  sale_price numeric(12,2),
+  sale_price numeric,
   stock_epoch integer
 );
 

@@ -44,8 +44,8 @@ CREATE TABLE wishlist_alert_items (
   -- deeper cut. Each alert is decided once: it has one row here, whatever became of it.
   occurrence text NOT NULL,
   -- In cents, as the email showed them (updated at send time).
-  regular_price numeric(12,2),
-  sale_price numeric(12,2),
+  regular_price numeric,
+  sale_price numeric,
   stock integer,
   status text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed', 'skipped')),
   error text,

@@ -34,7 +34,7 @@ export interface OutboxItem {
  */
 const LOAD_ITEMS = `
 SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind, m.region, n.user_id AS "userId",
-       n.wishlist_id AS "wishlistId", n.product_id AS "productId", n.occurrence, u.email, u.first_name AS "firstName",
+       n.wishlist_id AS "wishlistId", n.product_id AS "productId", n.occurrence, u.email, nullif(btrim(u.first_name), '') AS "firstName",
        p.name, p.slug, wishlist_alert_cents(p.regular_price)::text AS "regularPrice",
        wishlist_alert_cents(p.sale_price)::text AS "salePrice",
        p.sale_end_date AT TIME ZONE $4::text AS "saleEndsAt", p.stock, img.image_url AS "imageUrl",
