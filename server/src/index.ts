@@ -61,7 +61,7 @@ export async function main(): Promise<void> {
     closers.push(['mailer', () => alerts.close()]);
     const mail = await alerts.mail.describe();
 
-    const app = createApp({ pool, logger, adminToken: admin.value, metricsPublic: config.metricsPublic, ...alerts });
+    const app = createApp({ logger, ...alerts });
     server = await new Promise<Server>((resolve, reject) => {
       // Express 5 hands a listen error (EADDRINUSE) to the callback.
       const s = app.listen(config.port, (err?: Error) => (err ? reject(new Error(`Cannot listen on port ${config.port}: ${err.message}`)) : resolve(s)));

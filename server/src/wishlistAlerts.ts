@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import type { Router } from 'express';
 import type { Config } from './config/config';
 import { Clock, systemClock } from './clock';
 import type { Logger } from './logger';
@@ -19,6 +18,9 @@ import { createConsoleRouter } from './http/console/consoleRouter';
 import { CONSOLE_PATH } from './http/console/page';
 import { createMetrics, WishlistMetrics } from './metrics/metrics';
 import { jobsOverview } from './jobs/overview';
+import type { Mountable } from './http/app';
+import { createHealthRouter } from './http/healthRouter';
+import { createMetricsRouter } from './http/metricsRouter';
 import { shopTimezone } from './db/timezone';
 
 export type WishlistAlertsConfig = Pick<
@@ -26,7 +28,7 @@ export type WishlistAlertsConfig = Pick<
   | 'nodeEnv' | 'jobs' | 'mailFrom' | 'frontendUrl' | 'frontendUrlEu' | 'wishlistPagePath' | 'shopTimezone' | 'shopMail'
   | 'shopName' | 'shopLocale' | 'smtpUrl' | 'dataDir' | 'batchSize' | 'mailMaxAttempts' | 'stockCooldownHours'
   | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs' | 'publicUrl' | 'unsubscribeMailto'
-  | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay'
+  | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay' | 'adminApiToken' | 'unsubscribeSecret' | 'metricsPublic'
 >;
 
 export interface WishlistAlerts {
@@ -35,10 +37,13 @@ export interface WishlistAlerts {
   delivery: AlertDelivery;
   /** Where each region's mail goes (the shop's settings, re-read at most once a minute). */
   mail: MailRouter;
-  /** What the host mounts: the admin API, the console and the shoppers' unsubscribe links. */
-  routers: { admin: Router; console: Router; unsubscribe: Router };
-  /** Where the console and the unsubscribe links expect to be mounted. */
-  paths: { admin: string; console: string; unsubscribe: string };
+  /**
+   * What the host mounts, each at its path: the admin API, the console, the shoppers'
+   * unsubscribe links (public: the signed token is the permission), /metrics and /healthz.
+   */
+  routers: Mountable['routers'];
+  /** Where each router expects to be mounted (the console's page and the emails' links use these). */
+  paths: Mountable['paths'];
   /** Prometheus metrics, counted from the CronService's runs. */
   metrics: WishlistMetrics;
   /** Each job with its last runs and health (the console's badge, /healthz). */
@@ -53,10 +58,10 @@ export interface WishlistAlertsDeps {
   /** The host's one CronService: the two jobs are added to it. */
   cron: CronService;
   config: WishlistAlertsConfig;
-  /** Signs the unsubscribe links (UNSUBSCRIBE_SECRET, or the one kept under DATA_DIR). */
-  unsubscribeSecret: string;
-  /** The admin bearer token (ADMIN_API_TOKEN): the admin API, the console's sign-in and /metrics. */
-  adminToken: string;
+  /** Signs the unsubscribe links. Default: config.unsubscribeSecret (UNSUBSCRIBE_SECRET). */
+  unsubscribeSecret?: string;
+  /** The admin bearer token: the admin API, the console's sign-in and /metrics. Default: config.adminApiToken. */
+  adminToken?: string;
   /**
    * Send every region's alerts through this mailer instead of the server the shop's
    * settings name (senders and test mode still follow the shop's settings).
@@ -70,7 +75,12 @@ export interface WishlistAlertsDeps {
  * monolith): hand it the host's Pool, logger and CronService; it never creates its own.
  */
 export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
-  const { pool, logger, config, cron, unsubscribeSecret, adminToken } = deps;
+  const { pool, logger, config, cron } = deps;
+  const adminToken = deps.adminToken ?? config.adminApiToken;
+  const unsubscribeSecret = deps.unsubscribeSecret ?? config.unsubscribeSecret;
+  if (!adminToken || !unsubscribeSecret) {
+    throw new Error('createWishlistAlerts needs ADMIN_API_TOKEN and UNSUBSCRIBE_SECRET (in the config, or as adminToken and unsubscribeSecret)');
+  }
   const clock = deps.clock ?? systemClock;
   const since = clock.now();
   const overview = () => jobsOverview({ cron, db: pool, since, now: clock.now() });
@@ -122,14 +132,18 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     delivery,
     mail,
     routers: {
-      admin: createAdminRouter({ cron, db: pool, adminToken, clock, overview }),
-      console: createConsoleRouter({ cron, db: pool, adminToken, previews: mail, clock, overview }),
+      admin: createAdminRouter({ cron, db: pool, adminToken, clock, logger, overview }),
+      console: createConsoleRouter({ cron, db: pool, adminToken, previews: mail, clock, logger, overview }),
       unsubscribe: createUnsubscribeRouter({
-        db: pool, clock, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
+        db: pool, clock, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
         shopName: config.shopName, shopUrl: config.frontendUrl,
       }),
+      metrics: createMetricsRouter({ metrics, adminToken, public: config.metricsPublic, logger }),
+      health: createHealthRouter({ pool, logger, overview }),
     },
-    paths: { admin: '/api/admin/wishlist-jobs', console: CONSOLE_PATH, unsubscribe: UNSUBSCRIBE_PATH },
+    paths: {
+      admin: '/api/admin/wishlist-jobs', console: CONSOLE_PATH, unsubscribe: UNSUBSCRIBE_PATH, metrics: '/metrics', health: '/healthz',
+    },
     metrics,
     overview,
     close: () => mail.close(),

@@ -1,4 +1,5 @@
-import { Request, Router } from 'express';
+import express, { Request, Router } from 'express';
+import type { Logger } from '../logger';
 import type { Db } from '../db/pool';
 import { listRuns, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox/views';
@@ -9,7 +10,7 @@ import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
 import { requireAdminToken } from './auth';
-import { HttpError } from './errors';
+import { errorHandler, HttpError } from './errors';
 
 const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
@@ -68,12 +69,15 @@ export function createAdminRouter(deps: {
   db: Db;
   adminToken: string;
   clock: Clock;
+  logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => Promise<Overview>;
 }): Router {
   const { cron, db } = deps;
   const router = Router();
   router.use(requireAdminToken(deps.adminToken));
+  // After the token check: a caller without one cannot make the server read a body.
+  router.use(express.json({ limit: '100kb' }));
 
   router.get('/status', async (_req, res) => {
     const { jobs, warning } = await deps.overview();
@@ -131,5 +135,6 @@ export function createAdminRouter(deps: {
     res.json({ success: true, data, message: 'Stock check completed' });
   });
 
+  router.use(errorHandler(deps.logger));
   return router;
 }

@@ -1,5 +1,7 @@
 import { Request, Response, Router } from 'express';
 import type { Clock } from '../clock';
+import type { Logger } from '../logger';
+import { errorHandler } from './errors';
 import type { Db } from '../db/pool';
 import { maskedEmail, optOut, productNameOf, stopItemAlerts } from '../db/preferences';
 import type { Catalogue } from '../mail/catalogue';
@@ -15,6 +17,7 @@ export interface UnsubscribeDeps {
   lang: string;
   shopName: string;
   shopUrl: string;
+  logger: Logger;
 }
 
 /**
@@ -63,5 +66,6 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
     page(res, 200, text.page.doneTitle, html`<p>${done}</p>`);
   });
 
+  router.use(errorHandler(deps.logger));
   return router;
 }

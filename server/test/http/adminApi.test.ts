@@ -111,7 +111,7 @@ describe('when the database cannot be reached', () => {
     const alerts = createWishlistAlerts({
       pool: deadPool, cron, logger, config: loadConfig({}), adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET,
     });
-    const app = createApp({ pool: deadPool, logger, ...alerts, adminToken: ADMIN_TOKEN });
+    const app = createApp({ logger, ...alerts });
     try {
       const res = await request(app).post('/api/admin/wishlist-jobs/trigger-sale-check').set(auth);
       expect(res.status).toBe(503);

@@ -58,10 +58,14 @@ describe('GET /metrics', () => {
 
   test('needs the admin token unless METRICS_PUBLIC=true', async () => {
     expect((await request(s.app).get('/metrics')).status).toBe(401);
-    const open = createApp({ pool: s.db.pool, logger: silentLogger(), ...s.alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
-    const res = await request(open).get('/metrics');
-    expect(res.status).toBe(200);
-    expect(res.text).toContain('wishlist_job_runs_total');
+    const open = await startStack({ METRICS_PUBLIC: 'true' });
+    try {
+      const res = await request(open.app).get('/metrics');
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('wishlist_job_runs_total');
+    } finally {
+      await open.close();
+    }
   });
 
   test('with the database down, a scrape still answers with the process metrics and counters', async () => {
@@ -72,8 +76,9 @@ describe('GET /metrics', () => {
     const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
     try {
       const cron = new CronService({ logger });
-      const alerts = createWishlistAlerts({ pool: deadPool, cron, logger, config: loadConfig({}), adminToken: ADMIN_TOKEN, unsubscribeSecret: 'x'.repeat(32) });
-      const app = createApp({ pool: deadPool, logger, ...alerts, adminToken: ADMIN_TOKEN, metricsPublic: true });
+      const config = loadConfig({ METRICS_PUBLIC: 'true' });
+      const alerts = createWishlistAlerts({ pool: deadPool, cron, logger, config, adminToken: ADMIN_TOKEN, unsubscribeSecret: 'x'.repeat(32) });
+      const app = createApp({ logger, ...alerts });
       const res = await request(app).get('/metrics');
       expect(res.status).toBe(200);
       expect(res.text).toMatch(/^process_cpu_user_seconds_total \d/m);

@@ -47,7 +47,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const alerts = createWishlistAlerts({
     pool: db.pool, logger, cron, config, clock, adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET,
   });
-  const app = createApp({ pool: db.pool, logger, adminToken: ADMIN_TOKEN, ...alerts });
+  const app = createApp({ logger, ...alerts });
 
   async function check(kind: 'sale' | 'stock', via: Via = 'service'): Promise<NotificationResult> {
     if (via === 'service') return kind === 'sale' ? alerts.notifications.checkSales() : alerts.notifications.checkStock();

@@ -8,7 +8,8 @@ import { emailIdOf, listNotifications } from '../../db/outbox/views';
 import type { CronService } from '../../jobs/CronService';
 import type { jobsOverview } from '../../jobs/overview';
 import type { MailRouter } from '../../mail/routes';
-import { HttpError } from '../errors';
+import { errorHandler, HttpError } from '../errors';
+import type { Logger } from '../../logger';
 import { consolePage, CONSOLE_PATH, signInPage } from './page';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session';
 
@@ -31,6 +32,7 @@ export interface ConsoleDeps {
   /** The preview folder's files, when mail goes there. */
   previews: Pick<MailRouter, 'previewFile' | 'previewing'>;
   clock: Clock;
+  logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => ReturnType<typeof jobsOverview>;
 }
@@ -139,5 +141,6 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
     res.type('text/plain; charset=utf-8').send(readFileSync(file, 'utf8'));
   });
 
+  router.use(errorHandler(deps.logger));
   return router;
 }
