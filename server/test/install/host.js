@@ -1,0 +1,44 @@
+// A host shaped like the shop's server/src/index.ts: its own Pool, its own Express 4 app
+// and routes, and the wishlist-alerts package mounted into it as the README's
+// "Installing into the shop" says. The installation test runs this file from a folder
+// where the package was installed from `npm pack`.
+const express = require('express');
+const { Pool } = require('pg');
+const { CronService, PgRunCoordinator, createLogger, createWishlistAlerts, loadConfig, migrate } = require('wishlist-alerts');
+
+async function main() {
+  // The shop's own infrastructure.
+  const pool = new Pool({ connectionString: process.env.DATABASE_URL });
+  pool.on('error', (err) => console.error('PostgreSQL idle client error:', err.message));
+  const app = express();
+  app.use(express.json());
+  app.get('/api/health', (_req, res) => res.json({ status: 'ok' }));
+
+  // Wishlist alerts: the module's own migrations, its jobs on its CronService, its routers.
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  await migrate(pool, logger);
+  const cron = new CronService({
+    logger,
+    coordinator: new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
+    missedRunPolicy: config.missedRunPolicy,
+  });
+  const alerts = createWishlistAlerts({ pool, logger, cron, config });
+  for (const name of ['admin', 'console', 'unsubscribe', 'metrics']) app.use(alerts.paths[name], alerts.routers[name]);
+
+  const server = app.listen(Number(process.env.PORT || 0), () => console.log(`shop listening on ${server.address().port}`));
+  await cron.start();
+
+  process.once('SIGTERM', async () => {
+    server.close();
+    await cron.stop(30_000);
+    await alerts.close();
+    await pool.end();
+    process.exit(0);
+  });
+}
+
+main().catch((err) => {
+  console.error('The shop failed to start:', err);
+  process.exit(1);
+});
