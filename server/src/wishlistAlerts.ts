@@ -132,7 +132,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     delivery,
     mail,
     routers: {
-      admin: createAdminRouter({ cron, db: pool, adminToken, clock, logger, overview }),
+      admin: createAdminRouter({ cron, db: pool, adminToken, clock, logger, overview, describeMail: () => mail.describe() }),
       console: createConsoleRouter({ cron, db: pool, adminToken, previews: mail, clock, logger, overview }),
       unsubscribe: createUnsubscribeRouter({
         db: pool, clock, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import type { Db } from '../db/pool';
 import { listRuns, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox/views';
-import { ALERT_KINDS, AlertKind } from '../domain';
+import { ALERT_KINDS, AlertKind, Region } from '../domain';
 import type { Clock } from '../clock';
 import { optIn, optOut, shopperAlerts } from '../db/preferences';
 import type { CronService } from '../jobs/CronService';
@@ -72,6 +72,8 @@ export function createAdminRouter(deps: {
   logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => Promise<Overview>;
+  /** Where each store's mail goes (passwords masked). */
+  describeMail: () => Promise<Record<Region, string>>;
 }): Router {
   const { cron, db } = deps;
   const router = Router();
@@ -80,11 +82,11 @@ export function createAdminRouter(deps: {
   router.use(express.json({ limit: '100kb' }));
 
   router.get('/status', async (_req, res) => {
-    const { jobs, warning } = await deps.overview();
+    const [{ jobs, warning }, mail] = await Promise.all([deps.overview(), deps.describeMail()]);
     const byName = new Map(jobs.map((j) => [j.name, j]));
     res.json({
       success: true,
-      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)) },
+      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)), mail },
       ...(warning ? { message: warning } : {}),
     });
   });

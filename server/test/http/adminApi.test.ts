@@ -56,6 +56,11 @@ describe('admin API /api/admin/wishlist-jobs', () => {
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(3600_000);
     expect(saleCheck.nextRuns).toHaveLength(3);
     expect(stockCheck).toMatchObject({ name: 'wishlist-stock-check', enabled: false, nextRun: null, nextRuns: [] });
+    // Which mail server each store uses, as the boot banner says.
+    expect(res.body.data.mail).toEqual({
+      us: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab <wishlist@shop\.example>/),
+      eu: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab EU <wishlist@shop\.example>/),
+    });
   });
 
   test('POST /trigger-stock-check runs the check even when the job is disabled for scheduling', async () => {

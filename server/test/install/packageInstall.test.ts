@@ -81,8 +81,8 @@ describe('installing the packed module into a host shaped like the shop', () => 
       expect((await call('POST', '/api/admin/wishlist-jobs/trigger-stock-check')).status).toBe(200);
       await updateProduct(db.pool, pedals, { stock: 6, inStock: '1' });
       await updateProduct(db.pool, cockpit, { isOnSale: true, salePrice: 899 });
-      const stock = await (await call('POST', '/api/admin/wishlist-jobs/trigger-stock-check')).json();
-      const sale = await (await call('POST', '/api/admin/wishlist-jobs/trigger-sale-check')).json();
+      const stock: any = await (await call('POST', '/api/admin/wishlist-jobs/trigger-stock-check')).json();
+      const sale: any = await (await call('POST', '/api/admin/wishlist-jobs/trigger-sale-check')).json();
       expect([stock.data, sale.data]).toEqual([
         { checked: 2, notified: 1, emails: 1, errors: 0 },
         { checked: 1, notified: 1, emails: 1, errors: 0 },
