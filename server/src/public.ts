@@ -12,6 +12,8 @@ export { PgRunCoordinator } from './jobs/PgRunCoordinator';
 export { createSmtpMailer } from './mail/mailer';
 export type { Mailer, OutgoingMail, SentMail, SendOptions, SmtpServer } from './mail/mailer';
 export { migrate } from './db/migrate';
+export { shopSessionAccess } from './http/access';
+export type { AdminAccess, AdminCaller } from './http/access';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export type { NotificationResult } from './services/WishlistNotificationService';

@@ -21,6 +21,7 @@ import { jobsOverview } from './jobs/overview';
 import type { Mountable } from './http/app';
 import { createHealthRouter } from './http/healthRouter';
 import { createMetricsRouter } from './http/metricsRouter';
+import { AdminAccess, shopSessionAccess } from './http/access';
 import { shopTimezone } from './db/timezone';
 
 export type WishlistAlertsConfig = Pick<
@@ -29,6 +30,7 @@ export type WishlistAlertsConfig = Pick<
   | 'shopName' | 'shopLocale' | 'smtpUrl' | 'dataDir' | 'batchSize' | 'mailMaxAttempts' | 'stockCooldownHours'
   | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs' | 'publicUrl' | 'unsubscribeMailto'
   | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay' | 'adminApiToken' | 'unsubscribeSecret' | 'metricsPublic'
+  | 'adminSignInUrl' | 'adminViewAuthority' | 'adminManageAuthority'
 >;
 
 export interface WishlistAlerts {
@@ -62,6 +64,12 @@ export interface WishlistAlertsDeps {
   unsubscribeSecret?: string;
   /** The admin bearer token: the admin API, the console's sign-in and /metrics. Default: config.adminApiToken. */
   adminToken?: string;
+  /**
+   * Who may view and act, beside the admin token: the host's own sign-in. 'shop-session'
+   * is the ready check for the shop's express-session sign-in (userId and authorities;
+   * ADMIN_VIEW_AUTHORITY / ADMIN_MANAGE_AUTHORITY). Unset: the admin token only.
+   */
+  access?: AdminAccess | 'shop-session';
   /**
    * Send every region's alerts through this mailer instead of the server the shop's
    * settings name (senders and test mode still follow the shop's settings).
@@ -127,18 +135,25 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
   });
   registerWishlistJobs({ cron, notifications, config, logger });
   const text = catalogueFor(config.shopLocale);
+  const access =
+    deps.access === 'shop-session'
+      ? shopSessionAccess({ db: pool, view: config.adminViewAuthority, manage: config.adminManageAuthority })
+      : deps.access;
   return {
     notifications,
     delivery,
     mail,
     routers: {
-      admin: createAdminRouter({ cron, db: pool, adminToken, clock, logger, overview, describeMail: () => mail.describe() }),
-      console: createConsoleRouter({ cron, db: pool, adminToken, previews: mail, clock, logger, overview }),
+      admin: createAdminRouter({ cron, db: pool, adminToken, access, clock, logger, overview, describeMail: () => mail.describe() }),
+      console: createConsoleRouter({
+        cron, db: pool, adminToken, access, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
+        previews: mail, clock, logger, overview,
+      }),
       unsubscribe: createUnsubscribeRouter({
         db: pool, clock, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
         shopName: config.shopName, shopUrl: config.frontendUrl,
       }),
-      metrics: createMetricsRouter({ metrics, adminToken, public: config.metricsPublic, logger }),
+      metrics: createMetricsRouter({ metrics, adminToken, access, public: config.metricsPublic, logger }),
       health: createHealthRouter({ pool, logger, overview }),
     },
     paths: {

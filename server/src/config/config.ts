@@ -61,6 +61,11 @@ export interface Config {
   maxEmailsPerDay: number;
   /** /metrics without the admin token (for a Prometheus on a private network). */
   metricsPublic: boolean;
+  /** The shop's sign-in page: the console sends a visitor without a sign-in there (with the shop's sessions). */
+  adminSignInUrl: string;
+  /** The session authorities that let a shop admin view, and act (the shop's sessions). */
+  adminViewAuthority: string;
+  adminManageAuthority: string;
 }
 
 export class ConfigError extends Error {
@@ -248,6 +253,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     stockNotifyPerUnit: num('WISHLIST_STOCK_NOTIFY_PER_UNIT', 0, { integer: true, min: 0 }),
     maxEmailsPerDay: num('WISHLIST_MAX_EMAILS_PER_DAY', 3, { integer: true, min: 0 }),
     metricsPublic: bool('METRICS_PUBLIC', false),
+    adminSignInUrl: str('ADMIN_SIGNIN_URL', '/login'),
+    adminViewAuthority: str('ADMIN_VIEW_AUTHORITY', 'emails:view'),
+    adminManageAuthority: str('ADMIN_MANAGE_AUTHORITY', 'emails:manage'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

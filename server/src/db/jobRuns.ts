@@ -1,25 +1,12 @@
 import type { Db } from './pool';
+import type { JobRun, RunStart } from '../jobs/CronService';
 
-import type { RunTrigger } from '../domain';
+export type RunStatus = JobRun['status'];
 
-export type { RunTrigger };
-export type RunStatus = 'running' | 'succeeded' | 'failed' | 'abandoned';
+/** A row of wishlist_alert_runs, in the shape CronService keeps its own runs. */
+export type RunRow = JobRun & { id: string; instanceId: string };
 
-export interface RunRow {
-  id: string;
-  job: string;
-  slot: string | null;
-  trigger: RunTrigger;
-  instanceId: string;
-  status: RunStatus;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  result: unknown;
-  error: string | null;
-}
-
-const COLUMNS = `id::text, job, slot, trigger, instance_id AS "instanceId", status, started_at AS "startedAt",
+const COLUMNS = `id::text, job, slot, trigger, triggered_by AS "triggeredBy", instance_id AS "instanceId", status, started_at AS "startedAt",
   finished_at AS "finishedAt", duration_ms AS "durationMs", result, error`;
 
 /** Marks running rows whose instance stopped renewing the lease as abandoned. */
@@ -39,16 +26,14 @@ export async function abandonExpired(db: Db, job?: string): Promise<number> {
  * Claims a run in one atomic INSERT: refused (null) when that slot was already claimed,
  * or when the job is running anywhere (the partial unique index on running rows).
  */
-export async function claimRun(
-  db: Db, job: string, trigger: RunTrigger, slot: Date | null, instanceId: string, leaseMs: number,
-): Promise<string | null> {
+export async function claimRun(db: Db, job: string, start: RunStart, instanceId: string, leaseMs: number): Promise<string | null> {
   await abandonExpired(db, job);
   const { rows } = await db.query<{ id: string }>(
-    `INSERT INTO wishlist_alert_runs (job, slot, trigger, instance_id, lease_until)
-     VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::float8 / 1000))
+    `INSERT INTO wishlist_alert_runs (job, slot, trigger, triggered_by, instance_id, lease_until)
+     VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::float8 / 1000))
      ON CONFLICT DO NOTHING
      RETURNING id::text`,
-    [job, slot, trigger, instanceId, leaseMs],
+    [job, start.scheduledAt, start.trigger, start.by, instanceId, leaseMs],
   );
   return rows[0]?.id ?? null;
 }

@@ -9,7 +9,7 @@ import { optIn, optOut, shopperAlerts } from '../db/preferences';
 import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
-import { requireAdminToken } from './auth';
+import { AdminAccess, requireAdmin } from './access';
 import { errorHandler, HttpError } from './errors';
 
 const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
@@ -68,6 +68,8 @@ export function createAdminRouter(deps: {
   cron: CronService;
   db: Db;
   adminToken: string;
+  /** The host's sign-in, beside the bearer token. */
+  access?: AdminAccess;
   clock: Clock;
   logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
@@ -77,7 +79,8 @@ export function createAdminRouter(deps: {
 }): Router {
   const { cron, db } = deps;
   const router = Router();
-  router.use(requireAdminToken(deps.adminToken));
+  router.use(requireAdmin(deps.adminToken, deps.access, 'view'));
+  const act = requireAdmin(deps.adminToken, deps.access, 'act');
   // After the token check: a caller without one cannot make the server read a body.
   router.use(express.json({ limit: '100kb' }));
 
@@ -117,7 +120,7 @@ export function createAdminRouter(deps: {
     res.json({ success: true, data: state });
   });
 
-  router.put('/shoppers/:userId/alerts', async (req, res) => {
+  router.put('/shoppers/:userId/alerts', act, async (req, res) => {
     const userId = intParam(req.params.userId, 'userId', 1, 2_147_483_647)!;
     const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
     if (typeof enabled !== 'boolean') throw new HttpError(400, 'Body must be JSON {"enabled": true} or {"enabled": false}');
@@ -127,13 +130,13 @@ export function createAdminRouter(deps: {
     res.json({ success: true, data: await shopperAlerts(db, userId) });
   });
 
-  router.post('/trigger-sale-check', async (_req, res) => {
-    const data = await cron.trigger(SALE_JOB);
+  router.post('/trigger-sale-check', act, async (_req, res) => {
+    const data = await cron.trigger(SALE_JOB, { by: res.locals.caller.who });
     res.json({ success: true, data, message: 'Sale check completed' });
   });
 
-  router.post('/trigger-stock-check', async (_req, res) => {
-    const data = await cron.trigger(STOCK_JOB);
+  router.post('/trigger-stock-check', act, async (_req, res) => {
+    const data = await cron.trigger(STOCK_JOB, { by: res.locals.caller.who });
     res.json({ success: true, data, message: 'Stock check completed' });
   });
 

@@ -19,8 +19,10 @@ export type { RunTrigger };
  */
 export interface RunCoordinator {
   readonly leaseMs: number;
+  /** Names this process in the history. */
+  readonly instanceId: string;
   /** A run id, or null when it is not ours to run: that slot was taken, or the job runs elsewhere. */
-  claim(job: string, trigger: RunTrigger, slot: Date | null): Promise<string | null>;
+  claim(job: string, start: RunStart): Promise<string | null>;
   renew(runId: string): Promise<void>;
   finish(runId: string, status: 'succeeded' | 'failed', result: unknown, error: string | null): Promise<void>;
   /** True when the job ran before `slot` and nothing has served that slot since. */
@@ -29,14 +31,21 @@ export interface RunCoordinator {
 
 export type MissedRunPolicy = 'once' | 'skip';
 
+/** One run, the same shape whether read from the shared history or from this process's memory. */
 export interface JobRun {
   /** The run's id in the coordinator's history, when there is one. */
-  runId: string | null;
+  id: string | null;
+  job: string;
+  /** The scheduled time it served (ISO 8601); null for a manual run. */
+  slot: string | null;
   trigger: RunTrigger;
+  /** Who started a manual run. */
+  triggeredBy: string | null;
+  instanceId: string | null;
+  status: 'running' | 'succeeded' | 'failed' | 'abandoned';
   startedAt: string;
   finishedAt: string | null;
   durationMs: number | null;
-  status: 'running' | 'succeeded' | 'failed';
   result: unknown;
   error: string | null;
 }
@@ -60,7 +69,16 @@ export interface FinishedRun {
   result: unknown;
 }
 
-export type JobHandler<T = unknown> = (ctx: { trigger: RunTrigger; scheduledAt: Date | null }) => Promise<T>;
+/** How a run came about: its trigger, the scheduled time it serves, and who started it by hand. */
+export interface RunStart {
+  trigger: RunTrigger;
+  /** The scheduled time this run serves; null for a manual run. */
+  scheduledAt: Date | null;
+  /** Who triggered a manual run ("token", or the shop's user id and e-mail). */
+  by: string | null;
+}
+
+export type JobHandler<T = unknown> = (ctx: RunStart) => Promise<T>;
 
 export class UnknownJobError extends Error {
   constructor(readonly job: string) {
@@ -165,7 +183,7 @@ export class CronService {
     }
     if (!missed || job.current || this.stopped) return;
     this.deps.logger.info(`⏪ '${job.name}' missed its run at ${slot!.toISOString()} while no instance was up; running it once now`);
-    await this.run(job, 'catch-up', slot).catch(() => undefined); // recorded and logged by run()
+    await this.run(job, { trigger: 'catch-up', scheduledAt: slot, by: null }).catch(() => undefined); // recorded and logged by run()
   }
 
   /** Stops firing, then waits for runs in progress (up to timeoutMs); true if they all finished. */
@@ -200,11 +218,11 @@ export class CronService {
    * runs, whether that run was scheduled or manual; a failing handler's error is recorded
    * and then thrown to the caller.
    */
-  async trigger(name: string): Promise<unknown> {
+  async trigger(name: string, opts: { by?: string } = {}): Promise<unknown> {
     const job = this.jobs.get(name);
     if (!job) throw new UnknownJobError(name);
     if (job.current) throw new JobBusyError(name);
-    return this.run(job, 'manual', null);
+    return this.run(job, { trigger: 'manual', scheduledAt: null, by: opts.by ?? null });
   }
 
   private runScheduled(name: string, scheduledAt: Date): void {
@@ -214,11 +232,11 @@ export class CronService {
       this.deps.logger.warn({ job: name }, `⏭️  Skipped '${name}' at ${scheduledAt.toISOString()}: the previous run is still in progress`);
       return;
     }
-    this.run(job, 'scheduled', scheduledAt).catch(() => undefined); // recorded and logged in run()
+    this.run(job, { trigger: 'scheduled', scheduledAt, by: null }).catch(() => undefined); // recorded and logged in run()
   }
 
-  private run(job: Job, trigger: RunTrigger, scheduledAt: Date | null): Promise<unknown> {
-    const current = this.claimAndRun(job, trigger, scheduledAt).finally(() => {
+  private run(job: Job, start: RunStart): Promise<unknown> {
+    const current = this.claimAndRun(job, start).finally(() => {
       job.current = null;
     });
     job.current = current;
@@ -226,12 +244,13 @@ export class CronService {
   }
 
   /** Claims the run with the coordinator (if any), then runs the handler with a lease heartbeat. */
-  private async claimAndRun(job: Job, trigger: RunTrigger, scheduledAt: Date | null): Promise<unknown> {
+  private async claimAndRun(job: Job, start: RunStart): Promise<unknown> {
+    const { trigger, scheduledAt } = start;
     const { coordinator, logger } = this.deps;
     let runId: string | null = null;
     if (coordinator) {
       try {
-        runId = await coordinator.claim(job.name, trigger, scheduledAt);
+        runId = await coordinator.claim(job.name, start);
       } catch (err) {
         logger.error({ job: job.name, trigger }, `❌ ${job.name}: could not claim the ${trigger} run: ${errorMessage(err)}`);
         throw err;
@@ -249,17 +268,22 @@ export class CronService {
           }, Math.max(50, coordinator.leaseMs / 3))
         : null;
     try {
-      return await this.execute(job, trigger, scheduledAt, runId);
+      return await this.execute(job, start, runId);
     } finally {
       if (heartbeat) clearInterval(heartbeat);
     }
   }
 
-  private async execute(job: Job, trigger: RunTrigger, scheduledAt: Date | null, runId: string | null): Promise<unknown> {
+  private async execute(job: Job, start: RunStart, runId: string | null): Promise<unknown> {
+    const { trigger } = start;
     const started = Date.now();
     const record: JobRun = {
-      runId,
+      id: runId,
+      job: job.name,
+      slot: start.scheduledAt?.toISOString() ?? null,
       trigger,
+      triggeredBy: start.by,
+      instanceId: this.deps.coordinator?.instanceId ?? null,
       startedAt: new Date(started).toISOString(),
       finishedAt: null,
       durationMs: null,
@@ -288,7 +312,7 @@ export class CronService {
       }
     };
     try {
-      const result = await job.handler({ trigger, scheduledAt });
+      const result = await job.handler(start);
       record.result = result ?? null;
       await finish('succeeded');
       return result;

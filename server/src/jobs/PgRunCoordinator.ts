@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { abandonInstanceRuns, claimRun, finishRun, renewLease, wasMissed } from '../db/jobRuns';
-import type { RunCoordinator, RunTrigger } from './CronService';
+import type { RunCoordinator, RunStart } from './CronService';
 
 /**
  * Runs coordinated through PostgreSQL, the one thing every instance already shares:
@@ -9,8 +9,8 @@ import type { RunCoordinator, RunTrigger } from './CronService';
 export class PgRunCoordinator implements RunCoordinator {
   constructor(private readonly pool: Pool, readonly instanceId: string, readonly leaseMs: number) {}
 
-  claim(job: string, trigger: RunTrigger, slot: Date | null): Promise<string | null> {
-    return claimRun(this.pool, job, trigger, slot, this.instanceId, this.leaseMs);
+  claim(job: string, start: RunStart): Promise<string | null> {
+    return claimRun(this.pool, job, start, this.instanceId, this.leaseMs);
   }
 
   renew(runId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import { lastSuccesses, latestRuns, RunRow } from '../db/jobRuns';
+import { lastSuccesses, latestRuns } from '../db/jobRuns';
 import { errorMessage } from '../errorMessage';
 import type { CronService, JobRun } from './CronService';
 import { JobHealth, jobHealth } from './health';
@@ -14,7 +14,7 @@ export interface JobOverview {
   running: boolean;
   runningOn: string | null;
   /** From the shared history (any instance); this process's own memory when the history cannot be read. */
-  lastRun: RunRow | JobRun | null;
+  lastRun: JobRun | null;
   lastSuccessAt: Date | null;
   health: JobHealth;
 }

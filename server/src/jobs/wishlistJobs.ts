@@ -20,8 +20,9 @@ export function registerWishlistJobs(deps: {
 }): void {
   const { cron, notifications, config, logger } = deps;
   const add = (name: JobName, label: string, check: () => Promise<NotificationResult>) =>
-    cron.addJob(name, { ...config.jobs[name], description: JOB_DESCRIPTIONS[name] }, async () => {
-      logger.info(`🔄 Running wishlist ${label} check...`);
+    cron.addJob(name, { ...config.jobs[name], description: JOB_DESCRIPTIONS[name] }, async (start) => {
+      const by = start.by ? ` (${start.trigger}, by ${start.by})` : '';
+      logger.info({ trigger: start.trigger, triggeredBy: start.by }, `🔄 Running wishlist ${label} check...${by}`);
       const result = await check();
       logger.info(`✅ Wishlist ${label} check complete: ${result.notified} notifications sent`);
       if (result.errors > 0) logger.warn(`⚠️ ${result.errors} errors during wishlist ${label} check`);

@@ -94,7 +94,7 @@ describe('the admin console in a real browser', () => {
     );
     const row = page.locator('table.runs tbody tr').first();
     await expect(row.locator('td').allTextContents()).resolves.toEqual([
-      expect.any(String), 'wishlist-sale-check', expect.stringMatching(/E[SD]T/), 'manual', expect.any(String),
+      expect.any(String), 'wishlist-sale-check', expect.stringMatching(/E[SD]T/), 'manual', 'token', expect.any(String),
       expect.stringMatching(/^\d+ ms$/), '1', '1', '1', '0', expect.stringContaining('succeeded'),
     ]);
     await expect(page.locator('table.notifications tbody tr').first().textContent()).resolves.toMatch(/sale\s*Racing Wheel\s*\w\*\*\*@example\.com\s*✓ sent/);

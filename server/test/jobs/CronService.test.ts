@@ -32,7 +32,7 @@ describe('CronService', () => {
     expect(handler).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(2_000);
     expect(handler).toHaveBeenCalledTimes(1);
-    expect(handler.mock.calls[0]).toEqual([{ trigger: 'scheduled', scheduledAt: new Date('2026-03-01T11:00:00.000Z') }]);
+    expect(handler.mock.calls[0]).toEqual([{ trigger: 'scheduled', scheduledAt: new Date('2026-03-01T11:00:00.000Z'), by: null }]);
     const job = cron.getJob('hourly')!;
     expect(job.lastRun).toMatchObject({ trigger: 'scheduled', status: 'succeeded', result: { checked: 3 }, error: null });
     expect(job.nextRun).toBe('2026-03-01T12:00:00.000Z');

@@ -40,11 +40,11 @@ describe('runs coordinated through PostgreSQL', () => {
     const a = instance('a').coordinator;
     const b = instance('b').coordinator;
     const slot = new Date('2026-01-01T10:00:00Z');
-    const claims = await Promise.all([a.claim('job', 'scheduled', slot), b.claim('job', 'scheduled', slot)]);
+    const claims = await Promise.all([a.claim('job', { trigger: 'scheduled', scheduledAt: slot, by: null }), b.claim('job', { trigger: 'scheduled', scheduledAt: slot, by: null })]);
     expect(claims.filter((c) => c !== null)).toHaveLength(1);
     await a.finish(claims[0] ?? claims[1]!, 'succeeded', { ok: 1 }, null);
-    expect(await b.claim('job', 'scheduled', slot)).toBeNull(); // the slot stays served
-    expect(await b.claim('job', 'scheduled', new Date('2026-01-01T11:00:00Z'))).not.toBeNull();
+    expect(await b.claim('job', { trigger: 'scheduled', scheduledAt: slot, by: null })).toBeNull(); // the slot stays served
+    expect(await b.claim('job', { trigger: 'scheduled', scheduledAt: new Date('2026-01-01T11:00:00Z'), by: null })).not.toBeNull();
   });
 
   test('a manual trigger on one instance is refused while the job runs on another', async () => {
@@ -67,7 +67,7 @@ describe('runs coordinated through PostgreSQL', () => {
 
   test('a run whose instance died is marked abandoned once its lease expires, and blocks nothing after', async () => {
     const dead = instance('dead', 200).coordinator;
-    expect(await dead.claim('job', 'manual', null)).not.toBeNull(); // never renewed nor finished
+    expect(await dead.claim('job', { trigger: 'manual', scheduledAt: null, by: null })).not.toBeNull(); // never renewed nor finished
     const alive = instance('alive').cron;
     alive.addJob('job', config, async () => 'ran');
     await expect(alive.trigger('job')).rejects.toBeInstanceOf(JobBusyError);

@@ -9,6 +9,8 @@ CREATE TABLE wishlist_alert_runs (
   -- The scheduled time this run serves; null for a manual run.
   slot timestamptz,
   trigger text NOT NULL CHECK (trigger IN ('scheduled', 'manual', 'catch-up')),
+  -- Who started a manual run: 'token', or the shop's user id and e-mail.
+  triggered_by text,
   instance_id text NOT NULL,
   status text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned')),
   started_at timestamptz NOT NULL DEFAULT now(),

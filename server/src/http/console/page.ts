@@ -18,6 +18,8 @@ export interface ConsoleView {
   previewLinks: boolean;
   /** Shown when the history could not be read. */
   warning: string | null;
+  /** Who is looking, whether they may run checks, and whether this page signs them out (the token sign-in). */
+  viewer: { who: string; canAct: boolean; canSignOut: boolean };
 }
 
 const HEALTH: Record<JobHealth, { label: string; icon: string }> = {
@@ -54,7 +56,7 @@ function status(s: string): SafeHtml {
   return html`<span class="status status-${s}">${STATUS_ICON[s] ?? ''} ${s}</span>`;
 }
 
-function job(j: JobOverview, csrf: string): SafeHtml {
+function job(j: JobOverview, csrf: string, canAct: boolean): SafeHtml {
   const h = HEALTH[j.health];
   const last = j.lastRun;
   return html`<article class="job" data-job="${j.name}" aria-labelledby="job-${j.name}">
@@ -73,22 +75,24 @@ function job(j: JobOverview, csrf: string): SafeHtml {
       : 'never'}</dd>
     <dt>Last success</dt><dd>${when(j.lastSuccessAt, j.timezone)}</dd>
   </dl>
-  <form method="post" action="${CONSOLE_PATH}/run/${j.name}" class="run-now" data-job="${j.name}">
+  ${canAct
+    ? html`<form method="post" action="${CONSOLE_PATH}/run/${j.name}" class="run-now" data-job="${j.name}">
     <input type="hidden" name="_csrf" value="${csrf}">
     <button type="submit" ${j.running ? html`disabled aria-disabled="true"` : ''}>Run ${j.name} now</button>
-  </form>
+  </form>`
+    : html`<p class="hint">Running a check by hand needs the right to manage emails.</p>`}
 </article>`;
 }
 
 function runsTable(runs: RunRow[], timezone: string): SafeHtml {
   return html`<table class="runs">
   <caption>Last ${runs.length} runs, newest first</caption>
-  <thead><tr><th scope="col">#</th><th scope="col">Job</th><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Instance</th>
+  <thead><tr><th scope="col">#</th><th scope="col">Job</th><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">By</th><th scope="col">Instance</th>
     <th scope="col">Duration</th><th scope="col">Checked</th><th scope="col">Notified</th><th scope="col">Emails</th><th scope="col">Errors</th><th scope="col">Status</th></tr></thead>
   <tbody>${runs.map((r) => {
     const res = (r.result ?? {}) as Record<string, number>;
     return html`<tr data-run-id="${r.id}" data-status="${r.status}">
-      <td>${r.id}</td><td>${r.job}</td><td>${when(r.startedAt, timezone)}</td><td>${r.trigger}</td><td>${r.instanceId}</td>
+      <td>${r.id}</td><td>${r.job}</td><td>${when(r.startedAt, timezone)}</td><td>${r.trigger}</td><td class="by">${r.triggeredBy ?? '—'}</td><td>${r.instanceId}</td>
       <td>${r.durationMs === null ? '…' : `${r.durationMs} ms`}</td>
       <td class="num">${res.checked ?? '—'}</td><td class="num">${res.notified ?? '—'}</td><td class="num">${res.emails ?? '—'}</td><td class="num">${res.errors ?? '—'}</td>
       <td>${status(r.status)}${r.error ? html`<br><small class="error">${r.error}</small>` : ''}</td></tr>`;
@@ -119,11 +123,14 @@ export function consolePage(v: ConsoleView): string {
   return layout(
     'Wishlist jobs',
     html`<header><h1>Wishlist jobs</h1>
-  <form method="post" action="${CONSOLE_PATH}/sign-out"><input type="hidden" name="_csrf" value="${v.csrf}"><button type="submit" class="secondary">Sign out</button></form></header>
+  <p class="viewer">Signed in as ${v.viewer.who}</p>
+  ${v.viewer.canSignOut
+    ? html`<form method="post" action="${CONSOLE_PATH}/sign-out"><input type="hidden" name="_csrf" value="${v.csrf}"><button type="submit" class="secondary">Sign out</button></form>`
+    : ''}</header>
 <main>
   <div id="result" role="status" aria-live="polite"></div>
   ${v.warning ? html`<p class="warning" role="alert">${v.warning}</p>` : ''}
-  <section id="jobs" aria-labelledby="jobs-h"><h2 id="jobs-h">Jobs</h2>${v.jobs.map((j) => job(j, v.csrf))}</section>
+  <section id="jobs" aria-labelledby="jobs-h"><h2 id="jobs-h">Jobs</h2>${v.jobs.map((j) => job(j, v.csrf, v.viewer.canAct))}</section>
   <section id="history" aria-labelledby="history-h"><h2 id="history-h">Run history</h2>${runsChart(v.runs)}${runsTable(v.runs, timezone)}</section>
   <section id="notifications" aria-labelledby="notifications-h"><h2 id="notifications-h">Recent notifications</h2>
     ${notificationsTable(v.notifications, v.previewLinks, timezone)}</section>

@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'crypto';
+import type { Db } from '../../db/pool';
 
 export const SESSION_COOKIE = 'wishlist_console';
 const SESSION_HOURS = 12;
@@ -6,16 +7,17 @@ const SESSION_HOURS = 12;
 const sha = (s: string) => createHash('sha256').update(s).digest();
 
 /**
- * Console sessions without server-side state: the cookie is `<expiry>.<nonce>.<mac>`
- * signed with a key derived from the admin token (changing the token signs everyone
- * out). The CSRF token is a second MAC over the session, so a page can only post with
- * the session it was rendered for.
+ * Console sessions of the admin-token sign-in. The cookie is `<id>.<mac>`, signed with a
+ * key derived from the admin token (changing the token signs everyone out); the session
+ * itself is a row in the database (a digest of the id), so signing out on one instance
+ * ends it on all. The CSRF token is a second MAC over a sign-in's key, so a page can only
+ * post with the sign-in it was rendered for.
  */
 export class ConsoleSessions {
   private readonly key: Buffer;
   private readonly tokenDigest: Buffer;
 
-  constructor(adminToken: string, private readonly now: () => number = Date.now) {
+  constructor(adminToken: string, private readonly db: Db, private readonly now: () => Date) {
     this.key = createHmac('sha256', adminToken).update('wishlist-console-session-key').digest();
     this.tokenDigest = sha(adminToken);
   }
@@ -25,26 +27,51 @@ export class ConsoleSessions {
     return timingSafeEqual(sha(candidate), this.tokenDigest);
   }
 
-  issue(): { value: string; maxAgeMs: number } {
-    const payload = `${this.now() + SESSION_HOURS * 3600_000}.${randomBytes(12).toString('base64url')}`;
-    return { value: `${payload}.${this.mac(`session:${payload}`)}`, maxAgeMs: SESSION_HOURS * 3600_000 };
+  async issue(): Promise<{ value: string; maxAgeMs: number }> {
+    const id = randomBytes(18).toString('base64url');
+    const maxAgeMs = SESSION_HOURS * 3600_000;
+    await this.db.query(
+      `WITH expired AS (DELETE FROM wishlist_alert_console_sessions WHERE expires_at < $3)
+       INSERT INTO wishlist_alert_console_sessions (id_digest, expires_at) VALUES ($1, $2)`,
+      [this.digest(id), new Date(this.now().getTime() + maxAgeMs), this.now()],
+    );
+    return { value: `${id}.${this.mac(`session:${id}`)}`, maxAgeMs };
   }
 
-  valid(session: string | undefined): session is string {
-    if (!session) return false;
-    const cut = session.lastIndexOf('.');
-    if (cut < 0) return false;
-    const payload = session.slice(0, cut);
-    if (!this.same(session.slice(cut + 1), this.mac(`session:${payload}`))) return false;
-    return Number(payload.split('.')[0]) > this.now();
+  /** The session's id when the cookie is genuine and the session neither expired nor signed out. */
+  async valid(cookie: string | undefined): Promise<string | null> {
+    const id = this.idOf(cookie);
+    if (!id) return null;
+    const { rows } = await this.db.query('SELECT 1 FROM wishlist_alert_console_sessions WHERE id_digest = $1 AND expires_at > $2', [
+      this.digest(id),
+      this.now(),
+    ]);
+    return rows.length > 0 ? id : null;
   }
 
-  csrfFor(session: string): string {
-    return this.mac(`csrf:${session}`);
+  async revoke(cookie: string | undefined): Promise<void> {
+    const id = this.idOf(cookie);
+    if (id) await this.db.query('DELETE FROM wishlist_alert_console_sessions WHERE id_digest = $1', [this.digest(id)]);
   }
 
-  csrfValid(session: string, token: unknown): boolean {
-    return typeof token === 'string' && this.same(token, this.csrfFor(session));
+  csrfFor(sessionKey: string): string {
+    return this.mac(`csrf:${sessionKey}`);
+  }
+
+  csrfValid(sessionKey: string, token: unknown): boolean {
+    return typeof token === 'string' && this.same(token, this.csrfFor(sessionKey));
+  }
+
+  private idOf(cookie: string | undefined): string | null {
+    if (!cookie) return null;
+    const cut = cookie.lastIndexOf('.');
+    if (cut <= 0) return null;
+    const id = cookie.slice(0, cut);
+    return this.same(cookie.slice(cut + 1), this.mac(`session:${id}`)) ? id : null;
+  }
+
+  private digest(id: string): string {
+    return createHmac('sha256', this.key).update(`id:${id}`).digest('base64url');
   }
 
   private mac(data: string): string {
