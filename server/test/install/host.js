@@ -3,6 +3,7 @@
 // "Installing into the shop" says. The installation test runs this file from a folder
 // where the package was installed from `npm pack`.
 const express = require('express');
+const session = require('express-session');
 const { Pool } = require('pg');
 const { CronService, PgRunCoordinator, createLogger, createWishlistAlerts, loadConfig, migrate } = require('wishlist-alerts');
 
@@ -12,7 +13,16 @@ async function main() {
   pool.on('error', (err) => console.error('PostgreSQL idle client error:', err.message));
   const app = express();
   app.use(express.json());
+  // The shop's sign-in keeps userId and the user's authorities in an express-session
+  // session (in PostgreSQL, with connect-pg-simple, in the shop; in memory here).
+  app.use(session({ secret: process.env.SESSION_SECRET, resave: false, saveUninitialized: false }));
   app.get('/api/health', (_req, res) => res.json({ status: 'ok' }));
+  // A stand-in for the shop's login (its authController), for this test only.
+  app.post('/test/sign-in', (req, res) => {
+    req.session.userId = req.body.userId;
+    req.session.authorities = req.body.authorities;
+    res.json({ signedIn: true });
+  });
 
   // Wishlist alerts: the module's own migrations, its jobs on its CronService, its routers.
   const config = loadConfig(process.env);
@@ -23,7 +33,7 @@ async function main() {
     coordinator: new PgRunCoordinator(pool, config.instanceId, config.leaseMs),
     missedRunPolicy: config.missedRunPolicy,
   });
-  const alerts = createWishlistAlerts({ pool, logger, cron, config });
+  const alerts = createWishlistAlerts({ pool, logger, cron, config, access: 'shop-session' });
   for (const name of ['admin', 'console', 'unsubscribe', 'metrics']) app.use(alerts.paths[name], alerts.routers[name]);
 
   const server = app.listen(Number(process.env.PORT || 0), () => console.log(`shop listening on ${server.address().port}`));

@@ -29,7 +29,7 @@ describe('installing the packed module into a host shaped like the shop', () => 
     dir = mkdtempSync(path.join(os.tmpdir(), 'wishlist-host-'));
     const packed = npm(['pack', '--pack-destination', dir], ROOT).trim().split('\n').pop()!;
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'simfab-host', private: true }));
-    npm(['install', '--prefer-offline', path.join(dir, packed), 'express@4.22.3', 'pg@8.23.1'], dir);
+    npm(['install', '--prefer-offline', path.join(dir, packed), 'express@4.22.3', 'express-session@1.19.0', 'pg@8.23.1'], dir);
     copyFileSync(path.join(__dirname, 'host.js'), path.join(dir, 'host.js'));
     db = await createTestDatabase({ migrated: false });
     await ensureShopStandIn(db.pool, silentLogger());
@@ -42,7 +42,7 @@ describe('installing the packed module into a host shaped like the shop', () => 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a sale (EU) and a restock (US) reach the right shoppers, from the region settings, with the shop logs written', async () => {
+  test("a sale (EU) and a restock (US) reach the right shoppers, from the region settings, with the shop logs written; the shop's admins sign in the shop's way", async () => {
     for (const region of ['us', 'eu'] as const) {
       await setRegionSetting(db.pool, region, 'smtp_host', '127.0.0.1');
       await setRegionSetting(db.pool, region, 'smtp_port', String(sink.port));
@@ -59,7 +59,7 @@ describe('installing the packed module into a host shaped like the shop', () => 
       cwd: dir,
       env: {
         PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn',
-        ADMIN_API_TOKEN: TOKEN, UNSUBSCRIBE_SECRET: 'install-test-unsubscribe-secret-0123456789',
+        ADMIN_API_TOKEN: TOKEN, UNSUBSCRIBE_SECRET: 'install-test-unsubscribe-secret-0123456789', SESSION_SECRET: 'host-session-secret',
         PUBLIC_URL: 'https://simfab.com', FRONTEND_URL: 'https://simfab.com', FRONTEND_URL_EU: 'https://simfab.eu',
         WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false',
       },
@@ -73,7 +73,7 @@ describe('installing the packed module into a host shaped like the shop', () => 
       const port = /shop listening on (\d+)/.exec(out)?.[1];
       if (!port) throw new Error(`the host did not start:\n${out}`);
       const call = (method: string, p: string, token: string | null = TOKEN) =>
-        fetch(`http://127.0.0.1:${port}${p}`, { method, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        fetch(`http://127.0.0.1:${port}${p}`, { method, headers: token ? { Authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
 
       expect((await call('GET', '/api/admin/wishlist-jobs/status', null)).status).toBe(401);
       expect((await call('GET', '/api/admin/wishlist-jobs/status')).status).toBe(200);
@@ -87,6 +87,27 @@ describe('installing the packed module into a host shaped like the shop', () => 
         { checked: 2, notified: 1, emails: 1, errors: 0 },
         { checked: 1, notified: 1, emails: 1, errors: 0 },
       ]);
+
+      // Shop admins sign in the shop's way: a session holding userId and authorities.
+      const manager = await insertUser(db.pool, { email: 'manager@simfab.example' });
+      const viewer = await insertUser(db.pool, { email: 'viewer@simfab.example' });
+      const signIn = async (userId: number, authorities: string[]) => {
+        const res = await fetch(`http://127.0.0.1:${port}/test/sign-in`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userId, authorities }),
+        });
+        return res.headers.get('set-cookie')!.split(';')[0];
+      };
+      const asUser = (cookie: string, method: string, p: string) => fetch(`http://127.0.0.1:${port}${p}`, { method, headers: { cookie }, redirect: 'manual' });
+      const viewing = await signIn(viewer.id, ['emails:view']);
+      expect((await asUser(viewing, 'GET', '/api/admin/wishlist-jobs/status')).status).toBe(200);
+      expect((await asUser(viewing, 'GET', '/admin/wishlist-jobs')).status).toBe(200);
+      expect((await asUser(viewing, 'POST', '/api/admin/wishlist-jobs/trigger-sale-check')).status).toBe(403);
+      const managing = await signIn(manager.id, ['emails:view', 'emails:manage']);
+      expect((await asUser(managing, 'POST', '/api/admin/wishlist-jobs/trigger-sale-check')).status).toBe(200);
+      const runs: any = await (await asUser(viewing, 'GET', '/api/admin/wishlist-jobs/runs?limit=1')).json();
+      expect(runs.data.runs[0].triggeredBy).toBe(`user ${manager.id} (manager@simfab.example)`);
+      const signedOut = await call('GET', '/admin/wishlist-jobs', null);
+      expect([signedOut.status, signedOut.headers.get('location')]).toEqual([303, '/login?next=%2Fadmin%2Fwishlist-jobs']);
 
       const [restock] = sink.to(ann.email);
       expect(restock.subject).toBe('Back in stock: Load Cell Pedals from your wishlist');

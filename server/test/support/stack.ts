@@ -7,6 +7,7 @@ import { PgRunCoordinator } from '../../src/jobs/PgRunCoordinator';
 import { createApp } from '../../src/http/app';
 import { createWishlistAlerts, WishlistAlerts } from '../../src/wishlistAlerts';
 import type { NotificationResult } from '../../src/services/WishlistNotificationService';
+import type { AdminAccess } from '../../src/http/access';
 import { FakeClock } from './fakeClock';
 import { SmtpSink } from './smtpSink';
 import { createTestDatabase, TestDatabase } from './testDatabase';
@@ -32,7 +33,7 @@ export interface Stack {
  * The whole module on a database of its own (the stand-in of the shop's tables, migrated)
  * and a real SMTP sink, wired as the server wires it: mail goes through SMTP_URL.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(env: Record<string, string> = {}, opts: { access?: AdminAccess } = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const sink = await SmtpSink.start();
   const clock = new FakeClock();
@@ -45,7 +46,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const logger = silentLogger();
   const cron = new CronService({ logger, coordinator: new PgRunCoordinator(db.pool, config.instanceId, config.leaseMs) });
   const alerts = createWishlistAlerts({
-    pool: db.pool, logger, cron, config, clock, adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET,
+    pool: db.pool, logger, cron, config, clock, adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET, access: opts.access,
   });
   const app = createApp({ logger, ...alerts });
 

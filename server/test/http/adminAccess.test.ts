@@ -1,0 +1,167 @@
+import request from 'supertest';
+import type { Request } from 'express';
+import pino from 'pino';
+import { Writable } from 'stream';
+import { createApp } from '../../src/http/app';
+import { AdminAccess, shopSessionAccess } from '../../src/http/access';
+import { CronService } from '../../src/jobs/CronService';
+import { createPool } from '../../src/db/pool';
+import { loadConfig } from '../../src/config/config';
+import { createWishlistAlerts } from '../../src/wishlistAlerts';
+import { insertUser } from '../support/factories';
+import { ADMIN_TOKEN, Stack, startStack, UNSUBSCRIBE_SECRET } from '../support/stack';
+
+/** A host's sign-in for the tests: the X-Test-User header names a signed-in user and their rights. */
+const testAccess: AdminAccess = (req: Request) => {
+  const user = req.get('x-test-user');
+  if (!user) return null;
+  return { who: `user ${user}`, canView: user !== 'nobody', canAct: user === 'manager', sessionKey: `test:${user}` };
+};
+const API = '/api/admin/wishlist-jobs';
+
+describe("the host's sign-in beside the admin token", () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack({ ADMIN_SIGNIN_URL: '/login' }, { access: testAccess });
+  });
+  afterAll(() => s.close());
+
+  test('a viewer sees the status and metrics but cannot trigger (403); not signed in is 401; the token still works', async () => {
+    expect((await request(s.app).get(`${API}/status`).set('x-test-user', 'viewer')).status).toBe(200);
+    expect((await request(s.app).get('/metrics').set('x-test-user', 'viewer')).status).toBe(200);
+    const refused = await request(s.app).post(`${API}/trigger-sale-check`).set('x-test-user', 'viewer');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ success: false, error: 'user viewer may not run checks or change alerts' });
+    expect((await request(s.app).put(`${API}/shoppers/1/alerts`).set('x-test-user', 'viewer').send({ enabled: true })).status).toBe(403);
+    expect((await request(s.app).get(`${API}/status`).set('x-test-user', 'nobody')).status).toBe(403);
+    expect((await request(s.app).get(`${API}/status`)).status).toBe(401);
+    expect((await request(s.app).get('/metrics')).status).toBe(401);
+    expect((await request(s.app).get(`${API}/status`).set('Authorization', `Bearer ${ADMIN_TOKEN}`)).status).toBe(200);
+    // A wrong token is refused even for a signed-in user: the header says who is calling.
+    expect((await request(s.app).get(`${API}/status`).set('x-test-user', 'manager').set('Authorization', 'Bearer wrong')).status).toBe(401);
+  });
+
+  test('a manager triggers a check, and the run history names who did', async () => {
+    expect((await request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager')).status).toBe(200);
+    expect((await request(s.app).post(`${API}/trigger-sale-check`).set('Authorization', `Bearer ${ADMIN_TOKEN}`)).status).toBe(200);
+    const runs = await request(s.app).get(`${API}/runs`).set('x-test-user', 'viewer');
+    expect(runs.body.data.runs.map((r: { job: string; triggeredBy: string }) => [r.job, r.triggeredBy])).toEqual([
+      ['wishlist-sale-check', 'token'],
+      ['wishlist-stock-check', 'user manager'],
+    ]);
+  });
+
+  test('the console: sent to the shop sign-in when signed out, no Run now for a viewer, CSRF still required to act', async () => {
+    const out = await request(s.app).get('/admin/wishlist-jobs').set('Accept', 'text/html');
+    expect(out.status).toBe(303);
+    expect(out.headers.location).toBe('/login?next=%2Fadmin%2Fwishlist-jobs');
+    expect((await request(s.app).get('/admin/wishlist-jobs/state').set('Accept', 'application/json')).status).toBe(401);
+
+    const viewer = await request(s.app).get('/admin/wishlist-jobs').set('x-test-user', 'viewer');
+    expect(viewer.status).toBe(200);
+    expect(viewer.text).toContain('Signed in as user viewer');
+    expect(viewer.text).not.toContain('Run wishlist-sale-check now');
+    expect(viewer.text).not.toContain('Sign out');
+
+    const manager = await request(s.app).get('/admin/wishlist-jobs').set('x-test-user', 'manager');
+    expect(manager.text).toContain('Run wishlist-sale-check now');
+    const csrf = /name="csrf-token" content="([^"]+)"/.exec(manager.text)![1];
+    const run = (user: string, token?: string) => {
+      const r = request(s.app).post('/admin/wishlist-jobs/run/wishlist-sale-check').set('x-test-user', user).set('Accept', 'application/json');
+      return token ? r.set('x-csrf-token', token) : r;
+    };
+    expect((await run('manager')).status).toBe(403);
+    expect((await run('viewer', csrf)).status).toBe(403); // another sign-in's token, and no right to act
+    const done = await run('manager', csrf);
+    expect(done.status).toBe(200);
+    expect(done.body.data).toMatchObject({ errors: 0 });
+  });
+});
+
+describe('the ready check for the shop sessions', () => {
+  let s: Stack;
+  beforeAll(async () => {
+    s = await startStack();
+  });
+  afterAll(() => s.close());
+
+  test("authorities from the session decide; the e-mail comes from the shop's users table", async () => {
+    const ann = await insertUser(s.db.pool, { email: 'ann@simfab.example' });
+    const access = shopSessionAccess({ db: s.db.pool, view: 'emails:view', manage: 'emails:manage' });
+    const asReq = (session: unknown) => ({ session, sessionID: 'sid-1' }) as unknown as Request;
+    expect(await access(asReq(undefined))).toBeNull();
+    expect(await access(asReq({ cookie: {} }))).toBeNull();
+    expect(await access(asReq({ userId: ann.id, authorities: ['orders:view'] }))).toMatchObject({ canView: false, canAct: false });
+    expect(await access(asReq({ userId: ann.id, authorities: ['emails:view'] }))).toEqual({
+      who: `user ${ann.id} (ann@simfab.example)`, canView: true, canAct: false, sessionKey: `shop:${ann.id}:sid-1`,
+    });
+    expect(await access(asReq({ userId: String(ann.id), authorities: ['emails:manage'], email: 'from-session@x.example' }))).toMatchObject({
+      who: `user ${ann.id} (from-session@x.example)`, canView: true, canAct: true,
+    });
+  });
+});
+
+describe('the console refuses without doing any work behind the refusal', () => {
+  test('500 state requests without a session: each one 401 or 303, no database query, no error logged', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) }));
+    const deadPool = createPool('postgres://nobody@127.0.0.1:1/none', logger);
+    const cron = new CronService({ logger });
+    const alerts = createWishlistAlerts({ pool: deadPool, cron, logger, config: loadConfig({}), adminToken: ADMIN_TOKEN, unsubscribeSecret: UNSUBSCRIBE_SECRET });
+    const app = createApp({ logger, ...alerts });
+    try {
+      for (let i = 0; i < 250; i++) {
+        expect((await request(app).get('/admin/wishlist-jobs/state').set('Accept', 'application/json')).status).toBe(401);
+        expect((await request(app).get('/admin/wishlist-jobs/state').set('Accept', 'text/html')).status).toBe(303);
+      }
+      for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+        expect((await request(app).get(`/admin/wishlist-jobs/assets/${name}`)).status).toBe(404);
+      }
+      expect(lines.filter((l) => JSON.parse(l).level >= 50)).toEqual([]);
+    } finally {
+      await cron.stop();
+      await deadPool.end();
+    }
+  });
+});
+
+describe('the console token sign-in', () => {
+  const signIn = async (s: Stack) => {
+    const res = await request(s.app).post('/admin/wishlist-jobs/sign-in').type('form').send({ token: ADMIN_TOKEN });
+    expect(res.status).toBe(303);
+    return res.headers['set-cookie'] as unknown as string[];
+  };
+
+  test('signing out ends the session everywhere: the old cookie and its CSRF token stop working', async () => {
+    const s = await startStack();
+    try {
+      const cookie = await signIn(s);
+      const page = await request(s.app).get('/admin/wishlist-jobs').set('Cookie', cookie);
+      expect(page.status).toBe(200);
+      const csrf = /name="csrf-token" content="([^"]+)"/.exec(page.text)![1];
+      expect((await request(s.app).post('/admin/wishlist-jobs/sign-out').set('Cookie', cookie).type('form').send({ _csrf: csrf })).status).toBe(303);
+      // A second app on the same database stands for another instance.
+      const other = createApp({ logger: pino({ level: 'silent' }), ...s.alerts });
+      for (const app of [s.app, other]) {
+        const again = await request(app).get('/admin/wishlist-jobs').set('Cookie', cookie).set('Accept', 'text/html');
+        expect([again.status, again.headers.location]).toEqual([303, '/admin/wishlist-jobs/sign-in']);
+        const run = await request(app).post('/admin/wishlist-jobs/run/wishlist-sale-check').set('Cookie', cookie).set('x-csrf-token', csrf);
+        expect(run.status).toBe(401);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('in production the cookie is Secure even over plain http', async () => {
+    const s = await startStack({ NODE_ENV: 'production', UNSUBSCRIBE_SECRET, FRONTEND_URL: 'https://simfab.com', FRONTEND_URL_EU: 'https://simfab.eu' });
+    try {
+      const [cookie] = await signIn(s);
+      expect(cookie).toMatch(/; Secure/);
+      expect(cookie).toMatch(/; HttpOnly/);
+      expect(cookie).toMatch(/; SameSite=Strict/);
+    } finally {
+      await s.close();
+    }
+  });
+});
