@@ -173,8 +173,8 @@ async function findAndQueue(pool: Pool, config: BenchConfig, kind: AlertKind) {
 
 function queue(db: Db, config: BenchConfig, kind: AlertKind, now: Date, timezone: string): Promise<QueueResult> {
   return kind === 'sale'
-    ? queueSaleAlerts(db, now, { minDropPercent: config.saleMinDropPercent, timezone, scope: null })
-    : queueRestockAlerts(db, now, { cooldownHours: config.stockCooldownHours, perUnit: config.stockNotifyPerUnit, scope: null });
+    ? queueSaleAlerts(db, now, { minDropPercent: config.saleMinDropPercent, timezone, scope: null, settleSeconds: 0 })
+    : queueRestockAlerts(db, now, { cooldownHours: config.stockCooldownHours, perUnit: config.stockNotifyPerUnit, scope: null, settleSeconds: 0 });
 }
 
 // The due rows, with the predicates of the queue statements (server/src/db/outbox/): the

@@ -67,6 +67,7 @@ export async function main(): Promise<void> {
       const s = app.listen(config.port, (err?: Error) => (err ? reject(new Error(`Cannot listen on port ${config.port}: ${err.message}`)) : resolve(s)));
     });
     cron.start().catch((err) => logger.error(`Catching up on missed runs failed: ${errorMessage(err)}`));
+    alerts.start();
     const { port } = server.address() as AddressInfo;
     printBanner(logger, { database, mail, admin, port });
   } catch (err) {

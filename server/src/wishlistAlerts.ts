@@ -23,6 +23,7 @@ import { createHealthRouter } from './http/healthRouter';
 import { createMetricsRouter } from './http/metricsRouter';
 import { AdminAccess, shopSessionAccess } from './http/access';
 import { shopTimezone } from './db/timezone';
+import { Watch } from './services/Watch';
 
 export type WishlistAlertsConfig = Pick<
   Config,
@@ -31,6 +32,7 @@ export type WishlistAlertsConfig = Pick<
   | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs' | 'publicUrl' | 'unsubscribeMailto'
   | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay' | 'adminApiToken' | 'unsubscribeSecret' | 'metricsPublic'
   | 'adminSignInUrl' | 'adminViewAuthority' | 'adminManageAuthority'
+  | 'watchEnabled' | 'watchIntervalMs' | 'saleSettleSeconds' | 'stockSettleSeconds'
 >;
 
 export interface WishlistAlerts {
@@ -50,7 +52,16 @@ export interface WishlistAlerts {
   metrics: WishlistMetrics;
   /** Each job with its last runs and health (the console's badge, /healthz). */
   overview(): ReturnType<typeof jobsOverview>;
-  /** Closes the SMTP connections the module opened (not the host's pool or mailer). */
+  /** The watch: alerts within seconds of a change (started by start()). */
+  watch: Watch;
+  /**
+   * Asks for an immediate look at these products (after the shop's stock sync, say):
+   * both checks for them, then delivery, on this instance.
+   */
+  productsChanged(ids: number[]): Promise<{ products: number; queued: number; emails: number }>;
+  /** Starts the watch (when WISHLIST_WATCH_ENABLED); the host's CronService is started by the host. */
+  start(): void;
+  /** Stops the watch and closes the SMTP connections the module opened (not the host's pool). */
   close(): Promise<void>;
 }
 
@@ -109,6 +120,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     logger,
     clock,
     timezone: () => shopTimezone(pool, config.shopTimezone),
+    onAccepted: metrics.observeAccepted,
     settings: {
       batchSize: config.batchSize,
       maxEmailsPerDay: config.maxEmailsPerDay,
@@ -131,9 +143,23 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       stockNotifyPerUnit: config.stockNotifyPerUnit,
       saleMinDropPercent: config.saleMinDropPercent,
       shopTimezone: config.shopTimezone,
+      saleSettleSeconds: config.saleSettleSeconds,
+      stockSettleSeconds: config.stockSettleSeconds,
     },
   });
   registerWishlistJobs({ cron, notifications, config, logger });
+  const watch = new Watch({
+    pool, notifications, logger, clock, since,
+    settings: {
+      enabled: config.watchEnabled, intervalMs: config.watchIntervalMs, instanceId: config.instanceId,
+      saleSettleSeconds: config.saleSettleSeconds, stockSettleSeconds: config.stockSettleSeconds,
+    },
+  });
+  const productsChanged = async (ids: number[]) => {
+    const scope = [...new Set(ids.filter((id) => Number.isInteger(id) && id > 0 && id <= 2_147_483_647))];
+    const r = await notifications.checkProducts(async () => ({ ids: scope }));
+    return { products: r.products, queued: r.queued, emails: r.delivered.emails };
+  };
   const text = catalogueFor(config.shopLocale);
   const access =
     deps.access === 'shop-session'
@@ -144,7 +170,9 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     delivery,
     mail,
     routers: {
-      admin: createAdminRouter({ cron, db: pool, adminToken, access, clock, logger, overview, describeMail: () => mail.describe() }),
+      admin: createAdminRouter({
+        cron, db: pool, adminToken, access, clock, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
+      }),
       console: createConsoleRouter({
         cron, db: pool, adminToken, access, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
         previews: mail, clock, logger, overview,
@@ -154,13 +182,19 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
         shopName: config.shopName, shopUrl: config.frontendUrl,
       }),
       metrics: createMetricsRouter({ metrics, adminToken, access, public: config.metricsPublic, logger }),
-      health: createHealthRouter({ pool, logger, overview }),
+      health: createHealthRouter({ pool, logger, overview, watch: () => watch.status() }),
     },
     paths: {
       admin: '/api/admin/wishlist-jobs', console: CONSOLE_PATH, unsubscribe: UNSUBSCRIBE_PATH, metrics: '/metrics', health: '/healthz',
     },
     metrics,
     overview,
-    close: () => mail.close(),
+    watch,
+    productsChanged,
+    start: () => watch.start(),
+    close: async () => {
+      await watch.stop();
+      await mail.close();
+    },
   };
 }

@@ -61,6 +61,12 @@ export interface Config {
   maxEmailsPerDay: number;
   /** /metrics without the admin token (for a Prometheus on a private network). */
   metricsPublic: boolean;
+  /** The watch: looks for changed products every watchIntervalMs (one instance at a time). */
+  watchEnabled: boolean;
+  watchIntervalMs: number;
+  /** A sale, or a restock, is announced once it has been observed live this long. */
+  saleSettleSeconds: number;
+  stockSettleSeconds: number;
   /** The shop's sign-in page: the console sends a visitor without a sign-in there (with the shop's sessions). */
   adminSignInUrl: string;
   /** The session authorities that let a shop admin view, and act (the shop's sessions). */
@@ -253,6 +259,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     stockNotifyPerUnit: num('WISHLIST_STOCK_NOTIFY_PER_UNIT', 0, { integer: true, min: 0 }),
     maxEmailsPerDay: num('WISHLIST_MAX_EMAILS_PER_DAY', 3, { integer: true, min: 0 }),
     metricsPublic: bool('METRICS_PUBLIC', false),
+    watchEnabled: bool('WISHLIST_WATCH_ENABLED', true),
+    watchIntervalMs: num('WISHLIST_WATCH_INTERVAL_SECONDS', 5, { min: 0.1, max: 3600 }) * 1000,
+    saleSettleSeconds: num('WISHLIST_SALE_SETTLE_SECONDS', 120, { min: 0, max: 86400 }),
+    stockSettleSeconds: num('WISHLIST_STOCK_SETTLE_SECONDS', 0, { min: 0, max: 86400 }),
     adminSignInUrl: str('ADMIN_SIGNIN_URL', '/login'),
     adminViewAuthority: str('ADMIN_VIEW_AUTHORITY', 'emails:view'),
     adminManageAuthority: str('ADMIN_MANAGE_AUTHORITY', 'emails:manage'),

@@ -23,13 +23,15 @@ export interface Observed {
 // The watch looks at new products within seconds, which keeps this first guess rare.
 const OBSERVE_NEW = `
 INSERT INTO wishlist_alert_products AS o (product_id, sale_live, sale_epoch, sale_began_at, sale_price, sale_price_at,
-                                          stock_live, stock_epoch, stock_back_at, changed_at, observed_at)
+                                          stock_live, stock_epoch, stock_back_at, sale_observed_at, stock_observed_at,
+                                          changed_at, observed_at)
 SELECT c.id, c.on_sale, c.on_sale::int,
        CASE WHEN c.on_sale AND NOT c.preinstalled THEN c.sale_since ELSE '-infinity' END,
        CASE WHEN c.on_sale THEN c.sale_cents END,
        CASE WHEN c.on_sale THEN c.sale_since END,
        c.in_stock, c.in_stock::int,
        CASE WHEN c.in_stock AND NOT c.preinstalled THEN c.created_at ELSE '-infinity' END,
+       CASE WHEN c.on_sale THEN $1::timestamptz END, CASE WHEN c.in_stock THEN $1::timestamptz END,
        $1::timestamptz, $1::timestamptz
   FROM (SELECT p.id,
                wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
@@ -77,6 +79,12 @@ UPDATE wishlist_alert_products o SET
   stock_live = c.in_stock,
   stock_epoch = o.stock_epoch + CASE WHEN c.in_stock AND NOT o.stock_live THEN 1 ELSE 0 END,
   stock_back_at = CASE WHEN c.in_stock AND NOT o.stock_live THEN c.updated_at ELSE o.stock_back_at END,
+  sale_observed_at = CASE WHEN NOT c.on_sale THEN NULL
+                          WHEN NOT o.sale_live OR c.sale_cents IS DISTINCT FROM o.sale_price THEN $1::timestamptz
+                          ELSE o.sale_observed_at END,
+  stock_observed_at = CASE WHEN NOT c.in_stock THEN NULL
+                           WHEN NOT o.stock_live THEN $1::timestamptz
+                           ELSE o.stock_observed_at END,
   changed_at = $1::timestamptz,
   observed_at = $1::timestamptz
   FROM current c
@@ -90,7 +98,7 @@ DELETE FROM wishlist_alert_products o WHERE NOT EXISTS (SELECT 1 FROM products p
 
 // Observers (the two checks, the watch, on any instance) take turns: two observing at once
 // would both see the same sale begin and race on the same rows.
-const OBSERVER_LOCK = 727_002;
+export const OBSERVER_LOCK = 727_002;
 
 /**
  * Compares the products in scope with what was last observed and records each change.

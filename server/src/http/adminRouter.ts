@@ -10,6 +10,7 @@ import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
 import { AdminAccess, requireAdmin } from './access';
+import type { WatchStatus } from '../services/Watch';
 import { errorHandler, HttpError } from './errors';
 
 const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
@@ -76,6 +77,8 @@ export function createAdminRouter(deps: {
   overview: () => Promise<Overview>;
   /** Where each store's mail goes (passwords masked). */
   describeMail: () => Promise<Record<Region, string>>;
+  /** The watch: enabled, interval, holder, last look, how far behind, what it acted on. */
+  watch: () => Promise<WatchStatus>;
 }): Router {
   const { cron, db } = deps;
   const router = Router();
@@ -85,11 +88,11 @@ export function createAdminRouter(deps: {
   router.use(express.json({ limit: '100kb' }));
 
   router.get('/status', async (_req, res) => {
-    const [{ jobs, warning }, mail] = await Promise.all([deps.overview(), deps.describeMail()]);
+    const [{ jobs, warning }, mail, watch] = await Promise.all([deps.overview(), deps.describeMail(), deps.watch()]);
     const byName = new Map(jobs.map((j) => [j.name, j]));
     res.json({
       success: true,
-      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)), mail },
+      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)), watch, mail },
       ...(warning ? { message: warning } : {}),
     });
   });

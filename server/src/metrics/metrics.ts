@@ -3,11 +3,14 @@ import type { Db } from '../db/pool';
 import { lastSuccesses } from '../db/jobRuns';
 import { outboxCounts } from '../db/outbox/views';
 import type { FinishedRun } from '../jobs/CronService';
+import type { AlertKind } from '../domain';
 
 export interface WishlistMetrics {
   registry: Registry;
   /** Counts a finished run (subscribed to the CronService by createWishlistAlerts). */
   observeRun(run: FinishedRun): void;
+  /** Times an accepted email's items from their product's change to the mail server's acceptance. */
+  observeAccepted(items: Array<{ kind: AlertKind; changedAt: Date | null }>, at: Date): void;
 }
 
 function count(result: unknown, key: 'checked' | 'notified' | 'emails' | 'errors'): number {
@@ -62,8 +65,17 @@ export function createMetrics(deps: { db: Db; jobs: readonly string[] }): Wishli
     },
   });
 
+  const latency = new Histogram({
+    name: 'wishlist_alert_latency_seconds',
+    help: "Time from a product's change (as observed) to the mail server's acceptance of the alert, per kind",
+    labelNames: ['kind'], buckets: [1, 2, 5, 10, 15, 30, 60, 120, 135, 180, 300, 900, 1800, 3600, 7200], registers: [registry],
+  });
+
   return {
     registry,
+    observeAccepted(items, at) {
+      for (const i of items) if (i.changedAt) latency.observe({ kind: i.kind }, Math.max(0, (at.getTime() - i.changedAt.getTime()) / 1000));
+    },
     observeRun(run) {
       runs.inc({ job: run.job, status: run.status });
       duration.observe({ job: run.job }, run.durationMs / 1000);

@@ -58,7 +58,9 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
     );
   });
   console.log(`\n🛒 Demo data: ${SHOPPERS.length} shoppers, ${PRODUCTS.length} products (one in the EU store), ${WISHES.length} wishlist items.`);
-  const { notifications, mail } = alerts();
+  // A sale is announced once it has been live for WISHLIST_SALE_SETTLE_SECONDS; the demo
+  // does not wait for that.
+  const { notifications, mail } = alerts({ saleSettleSeconds: 0 });
   // The module looks at new products as they appear (its watch, within seconds): it has to
   // have seen them out of stock to tell a restock.
   await notifications.observe();

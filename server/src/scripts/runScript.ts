@@ -12,8 +12,8 @@ export interface ScriptContext {
   config: Readonly<Config>;
   logger: Logger;
   pool: Pool;
-  /** The module as the server builds it (its jobs registered, never started). */
-  alerts(): WishlistAlerts;
+  /** The module as the server builds it (its jobs registered, never started), with `overrides` of the config. */
+  alerts(overrides?: Partial<Config>): WishlistAlerts;
   databaseUrl: string;
 }
 
@@ -29,9 +29,9 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
     const database = await openDatabase(config, logger);
     const pool = createPool(database.url, logger);
     let alerts: WishlistAlerts | undefined;
-    const open = () =>
+    const open = (overrides: Partial<Config> = {}) =>
       (alerts ??= createWishlistAlerts({
-        pool, logger, config, cron: new CronService({ logger }),
+        pool, logger, config: { ...config, ...overrides }, cron: new CronService({ logger }),
         adminToken: resolveAdminToken(config).value, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
       }));
     try {

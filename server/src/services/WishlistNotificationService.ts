@@ -1,9 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
-import type { AlertKind } from '../domain';
+import { ALERT_KINDS, AlertKind } from '../domain';
 import { withTransaction } from '../db/pool';
-import { observeProducts, ProductScope } from '../db/observations';
+import { observeProducts, OBSERVER_LOCK, ProductScope } from '../db/observations';
+import { outboxDue } from '../db/watch';
 import { queueSaleAlerts } from '../db/outbox/queueSales';
 import { queueRestockAlerts } from '../db/outbox/queueRestocks';
 import { QueueResult, roomForCandidates } from '../db/outbox/queueResult';
@@ -23,12 +24,16 @@ export interface NotificationResult {
   errors: number;
 }
 
+export type DeliveryTotals = Pick<NotificationResult, 'notified' | 'emails' | 'errors'>;
+
 export interface CheckSettings {
   stockCooldownHours: number;
   stockNotifyPerUnit: number;
   saleMinDropPercent: number;
   /** SHOP_TIMEZONE; unset: the database's TimeZone. */
   shopTimezone?: string;
+  saleSettleSeconds: number;
+  stockSettleSeconds: number;
 }
 
 const LABEL: Record<AlertKind, string> = { sale: 'Wishlist Sale Check', stock: 'Wishlist Stock Check' };
@@ -56,19 +61,64 @@ export class WishlistNotificationService {
     });
   }
 
+  /**
+   * Both checks for some products in one transaction (the watch, the host's
+   * productsChanged): observe them, queue what is due of either kind, then deliver.
+   * `prepare` runs first in the same transaction (the watch finds its products there) and
+   * `after` last, before the commit.
+   */
+  async checkProducts<T>(
+    find: (client: PoolClient, now: Date, timezone: string) => Promise<{ ids: number[] } & T>,
+    after: (client: PoolClient, found: { ids: number[] } & T, queued: number, now: Date) => Promise<void> = async () => undefined,
+  ): Promise<{ products: number; queued: number; delivered: DeliveryTotals }> {
+    const { pool, clock, settings, delivery } = this.deps;
+    const switchedOn = await readShopTemplates(pool);
+    const { products, queued } = await withTransaction(pool, async (client) => {
+      const now = clock.now();
+      await client.query('SELECT pg_advisory_xact_lock($1)', [OBSERVER_LOCK]);
+      const timezone = await shopTimezone(client, settings.shopTimezone);
+      const found = await find(client, now, timezone);
+      let count = 0;
+      if (found.ids.length > 0) {
+        await roomForCandidates(client);
+        await observeProducts(client, now, timezone, found.ids);
+        if (switchedOn.sale.active) count += (await this.queueSales(client, now, timezone, found.ids)).queued;
+        if (switchedOn.stock.active) count += (await this.queueRestocks(client, now, found.ids)).queued;
+      }
+      await after(client, found, count, now);
+      return { products: found.ids.length, queued: count };
+    });
+    const delivered: DeliveryTotals = { notified: 0, emails: 0, errors: 0 };
+    if (queued > 0 || (await outboxDue(pool, clock.now()))) {
+      for (const kind of ALERT_KINDS) {
+        const sent = await delivery.deliver(kind);
+        delivered.notified += sent.notified;
+        delivered.emails += sent.emails;
+        delivered.errors += sent.errors;
+      }
+    }
+    return { products, queued, delivered };
+  }
+
   /** Every product (the scheduled check), or only `scope`. */
   checkSales(scope: ProductScope = null): Promise<NotificationResult> {
-    const { saleMinDropPercent } = this.deps.settings;
-    return this.check('sale', scope, (client, now, timezone) =>
-      queueSaleAlerts(client, now, { minDropPercent: saleMinDropPercent, timezone, scope }),
-    );
+    return this.check('sale', scope, (client, now, timezone) => this.queueSales(client, now, timezone, scope));
   }
 
   checkStock(scope: ProductScope = null): Promise<NotificationResult> {
-    const { stockCooldownHours, stockNotifyPerUnit } = this.deps.settings;
-    return this.check('stock', scope, (client, now) =>
-      queueRestockAlerts(client, now, { cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit, scope }),
-    );
+    return this.check('stock', scope, (client, now) => this.queueRestocks(client, now, scope));
+  }
+
+  private queueSales(client: PoolClient, now: Date, timezone: string, scope: ProductScope): Promise<QueueResult> {
+    const { saleMinDropPercent, saleSettleSeconds } = this.deps.settings;
+    return queueSaleAlerts(client, now, { minDropPercent: saleMinDropPercent, timezone, scope, settleSeconds: saleSettleSeconds });
+  }
+
+  private queueRestocks(client: PoolClient, now: Date, scope: ProductScope): Promise<QueueResult> {
+    const { stockCooldownHours, stockNotifyPerUnit, stockSettleSeconds } = this.deps.settings;
+    return queueRestockAlerts(client, now, {
+      cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit, scope, settleSeconds: stockSettleSeconds,
+    });
   }
 
   private async check(

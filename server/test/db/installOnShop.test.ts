@@ -67,8 +67,8 @@ describe("installing on the shop's database as its migrations leave it", () => {
         await roomForCandidates(c);
         await observeProducts(c, now, TZ, null);
         return [
-          await queueSaleAlerts(c, now, { minDropPercent: 0, timezone: TZ, scope: null }),
-          await queueRestockAlerts(c, now, { cooldownHours: 24, perUnit: 0, scope: null }),
+          await queueSaleAlerts(c, now, { minDropPercent: 0, timezone: TZ, scope: null, settleSeconds: 0 }),
+          await queueRestockAlerts(c, now, { cooldownHours: 24, perUnit: 0, scope: null, settleSeconds: 0 }),
         ];
       });
     expect(await check()).toEqual([{ checked: 1, queued: 0 }, { checked: 2, queued: 0 }]);
@@ -100,8 +100,8 @@ describe("the shop's own writes while a check holds its transaction open", () =>
       await checker.query('BEGIN');
       const now = new Date();
       await observeProducts(checker, now, TZ, null);
-      const sale = await queueSaleAlerts(checker, now, { minDropPercent: 0, timezone: TZ, scope: null });
-      const stock = await queueRestockAlerts(checker, now, { cooldownHours: 24, perUnit: 0, scope: null });
+      const sale = await queueSaleAlerts(checker, now, { minDropPercent: 0, timezone: TZ, scope: null, settleSeconds: 0 });
+      const stock = await queueRestockAlerts(checker, now, { cooldownHours: 24, perUnit: 0, scope: null, settleSeconds: 0 });
       expect(sale.queued).toBe(300);
       expect(stock.queued).toBe(140); // the 7 of those 15 that were sold out
       // The check's transaction is still open: whatever it locked stays locked until COMMIT.

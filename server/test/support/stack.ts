@@ -40,6 +40,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { acces
   const config = loadConfig({
     ADMIN_API_TOKEN: ADMIN_TOKEN, PUBLIC_URL: 'https://shop.example', FRONTEND_URL: 'https://simfab.example',
     FRONTEND_URL_EU: 'https://simfab-eu.example', SMTP_URL: sink.url,
+    // The rules' tests announce a sale at the next check; the settle time has tests of its own.
+    WISHLIST_SALE_SETTLE_SECONDS: '0',
     // The shop's Node process writes sale dates in its own zone; so do the factories here.
     SHOP_TIMEZONE: Intl.DateTimeFormat().resolvedOptions().timeZone, ...env,
   });

@@ -33,7 +33,11 @@ CREATE TABLE wishlist_alert_products (
   stock_live boolean NOT NULL,
   stock_epoch integer NOT NULL,
   stock_back_at timestamp NOT NULL,
-  -- When the last transition was observed (the watch's latency histogram starts here).
+  -- When the current sale (or its current price), and the current restock, were first
+  -- observed: a sale is announced once it has been live this long (the settle time).
+  sale_observed_at timestamptz,
+  stock_observed_at timestamptz,
+  -- When the last transition was observed.
   changed_at timestamptz NOT NULL DEFAULT now(),
   observed_at timestamptz NOT NULL DEFAULT now()
 );

@@ -21,6 +21,8 @@ export interface OutboxItem {
   stock: number | null;
   /** The product's primary image (else its first), as the shop stored it: relative or absolute. */
   imageUrl: string | null;
+  /** When the change it announces happened, as observed (null when unknown): latency metrics. */
+  changedAt: Date | null;
   /** Why the item must not be announced any more, or null if it still should be. */
   staleReason: string | null;
 }
@@ -38,6 +40,8 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
        p.name, p.slug, wishlist_alert_cents(p.regular_price)::text AS "regularPrice",
        wishlist_alert_cents(p.sale_price)::text AS "salePrice",
        p.sale_end_date AT TIME ZONE $4::text AS "saleEndsAt", p.stock, img.image_url AS "imageUrl",
+       nullif(CASE WHEN n.kind = 'sale' THEN greatest(o.sale_began_at, o.sale_price_at) ELSE o.stock_back_at END,
+              '-infinity')::timestamptz AS "changedAt",
        CASE
          WHEN u.id IS NULL THEN 'shopper deleted'
          WHEN x.user_id IS NOT NULL THEN 'shopper unsubscribed from all wishlist alerts'

@@ -19,7 +19,9 @@ import type { QueueResult } from './queueResult';
  * they are scanned again for the count rather than kept (NOT MATERIALIZED), which costs
  * less than keeping that many rows (docs/benchmarks.md).
  *
- * $1 now, $2 cool-down hours, $3 shoppers per unit (0: no limit), $4 product ids or null.
+ * Settling: a restock is due once observed for $5 seconds (0 by default: at once).
+ *
+ * $1 now, $2 cool-down hours, $3 shoppers per unit (0: no limit), $4 product ids or null, $5 settle seconds.
  */
 const QUEUE_RESTOCKS = `
 WITH candidates AS NOT MATERIALIZED (
@@ -34,6 +36,7 @@ WITH candidates AS NOT MATERIALIZED (
     JOIN wishlist_alert_products o ON o.product_id = p.id
     LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
    WHERE w.notify_on_stock AND o.stock_live
+     AND coalesce(o.stock_observed_at, '-infinity') <= $1::timestamptz - make_interval(secs => $5::float8)
      AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
      AND wishlist_alert_in_stock(p.stock, p.in_stock)
      AND ($4::int[] IS NULL OR p.id = ANY($4::int[]))
@@ -70,8 +73,8 @@ WITH candidates AS NOT MATERIALIZED (
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
 
 export async function queueRestockAlerts(
-  db: Db, now: Date, opts: { cooldownHours: number; perUnit: number; scope: ProductScope },
+  db: Db, now: Date, opts: { cooldownHours: number; perUnit: number; scope: ProductScope; settleSeconds: number },
 ): Promise<QueueResult> {
-  const { rows } = await db.query<QueueResult>(QUEUE_RESTOCKS, [now, opts.cooldownHours, opts.perUnit, opts.scope]);
+  const { rows } = await db.query<QueueResult>(QUEUE_RESTOCKS, [now, opts.cooldownHours, opts.perUnit, opts.scope, opts.settleSeconds]);
   return rows[0];
 }

@@ -14,7 +14,10 @@ import type { QueueResult } from './queueResult';
  * still waiting for the wishlist row, or one already decided for this very occurrence
  * (sent, failed or skipped). A shopper who stopped all alerts gets none.
  *
- * $1 now, $2 minimum drop in percent, $3 the shop's time zone, $4 product ids or null.
+ * Settling: a sale (or a new sale price) is due only once it has been observed live for
+ * $5 seconds, so a mistyped price fixed within that time announces nothing wrong.
+ *
+ * $1 now, $2 minimum drop in percent, $3 the shop's time zone, $4 product ids or null, $5 settle seconds.
  */
 const QUEUE_SALES = `
 WITH candidates AS (
@@ -30,6 +33,7 @@ WITH candidates AS (
     JOIN wishlist_alert_products o ON o.product_id = p.id
     LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
    WHERE w.notify_on_sale AND o.sale_live
+     AND coalesce(o.sale_observed_at, '-infinity') <= $1::timestamptz - make_interval(secs => $5::float8)
      AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
      AND wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
                                 p.sale_start_date, p.sale_end_date, $3::text, $1::timestamptz)
@@ -60,8 +64,8 @@ WITH candidates AS (
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
 
 export async function queueSaleAlerts(
-  db: Db, now: Date, opts: { minDropPercent: number; timezone: string; scope: ProductScope },
+  db: Db, now: Date, opts: { minDropPercent: number; timezone: string; scope: ProductScope; settleSeconds: number },
 ): Promise<QueueResult> {
-  const { rows } = await db.query<QueueResult>(QUEUE_SALES, [now, opts.minDropPercent, opts.timezone, opts.scope]);
+  const { rows } = await db.query<QueueResult>(QUEUE_SALES, [now, opts.minDropPercent, opts.timezone, opts.scope, opts.settleSeconds]);
   return rows[0];
 }

@@ -8,6 +8,7 @@ import type { MailRouter, MailRoute } from '../../mail/routes';
 import type { AlertEmailInput, RenderedEmail } from '../../mail/render';
 import { DeliveryRun } from './DeliveryRun';
 import type { ComposeContext } from './compose';
+import type { OutboxItem } from '../../db/outbox/loadItems';
 
 export interface DeliverySettings {
   batchSize: number;
@@ -47,6 +48,8 @@ export interface DeliveryDeps {
   settings: DeliverySettings;
   /** The zone the shop's sale dates are written in (for the send-time re-check). */
   timezone: () => Promise<string>;
+  /** Told of every accepted email's items (the metrics' change-to-acceptance latency). */
+  onAccepted?: (items: OutboxItem[], at: Date) => void;
 }
 
 /**

@@ -42,6 +42,8 @@ export class DeliveryRun {
       context: ComposeContext;
       timezone: string;
       claim: () => Promise<ClaimedMessage[]>;
+      /** Told of every email the mail server accepted and whose record is written. */
+      onAccepted?: (items: OutboxItem[], at: Date) => void;
     },
   ) {
     this.writer = new SentWriter((records) => markSent(deps.pool, records, deps.clock.now()), deps.logger, deps.settings.concurrency);
@@ -86,6 +88,7 @@ export class DeliveryRun {
             ready.ids.forEach((id) => this.held.delete(id));
             this.total.emails += 1;
             this.total.notified += ready.items.length;
+            this.deps.onAccepted?.(ready.items, this.deps.clock.now());
           });
           recorded.catch(() => undefined); // awaited by the next send or below; not unhandled meanwhile
         } else {
