@@ -175,7 +175,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       }),
       console: createConsoleRouter({
         cron, db: pool, adminToken, access, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
-        previews: mail, clock, logger, overview,
+        previews: mail, clock, logger, overview, watch: () => watch.status(),
       }),
       unsubscribe: createUnsubscribeRouter({
         db: pool, clock, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,

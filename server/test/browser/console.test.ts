@@ -80,6 +80,10 @@ describe('the admin console in a real browser', () => {
       await expect(job.locator('.badge').textContent()).resolves.toContain('Healthy');
     }
     expect(await page.locator('table.runs tbody tr').count()).toBe(0);
+    // The watch: enabled, every 5 s, nobody has looked yet (it is started by the server, not this test).
+    const watch = page.locator('#watch .watch-state');
+    await expect(watch.getAttribute('data-health')).resolves.toBe('healthy');
+    await expect(watch.textContent()).resolves.toMatch(/every 5 s[\s\S]*Held by\s*nobody[\s\S]*not yet/);
 
     let dialog = '';
     page.once('dialog', (d) => {
@@ -101,6 +105,9 @@ describe('the admin console in a real browser', () => {
     expect(await page.locator('.chart svg rect').count()).toBe(2);
     expect(s.sink.to(user.email)).toHaveLength(1);
 
+    await s.alerts.watch.lookOnce();
+    await page.reload();
+    await expect(page.locator('#watch .watch-state').textContent()).resolves.toMatch(/Held by\s*\S+-\d+[\s\S]*s ago/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-console.png'), fullPage: true });
   });

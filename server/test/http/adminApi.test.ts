@@ -56,6 +56,7 @@ describe('admin API /api/admin/wishlist-jobs', () => {
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(3600_000);
     expect(saleCheck.nextRuns).toHaveLength(3);
     expect(stockCheck).toMatchObject({ name: 'wishlist-stock-check', enabled: false, nextRun: null, nextRuns: [] });
+    expect(res.body.data.watch).toMatchObject({ enabled: true, intervalMs: 5000, health: 'healthy', lastHour: { looks: 0, products: 0, queued: 0 } });
     // Which mail server each store uses, as the boot banner says.
     expect(res.body.data.mail).toEqual({
       us: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab <wishlist@shop\.example>/),

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger';
 import { consolePage, CONSOLE_PATH, signInPage } from './page';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session';
 import type { AdminAccess, AdminCaller } from '../access';
+import type { WatchStatus } from '../../services/Watch';
 
 // A Map, not an object: a name such as 'constructor' or '__proto__' must find nothing.
 const ASSETS = new Map<string, { type: string; body: string }>([
@@ -44,6 +45,7 @@ export interface ConsoleDeps {
   logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => ReturnType<typeof jobsOverview>;
+  watch: () => Promise<WatchStatus>;
 }
 
 /**
@@ -124,14 +126,15 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
 
   router.get('/', guard('view'), async (_req, res) => {
     const caller = res.locals.caller as AdminCaller & { tokenSession: boolean };
-    const [{ jobs, warning }, runs, notifications] = await Promise.all([
+    const [{ jobs, warning }, runs, notifications, watch] = await Promise.all([
       deps.overview(),
       listRuns(db, { limit: 50 }),
       listNotifications(db, { limit: 50 }),
+      deps.watch(),
     ]);
     res.type('html').send(
       consolePage({
-        jobs, runs, notifications, warning,
+        jobs, runs, notifications, warning, watch,
         csrf: sessions.csrfFor(caller.sessionKey),
         previewLinks: deps.previews.previewing(),
         viewer: { who: caller.who, canAct: caller.canAct, canSignOut: caller.tokenSession },

@@ -5,6 +5,7 @@ import type { NotificationView } from '../../db/outbox/views';
 import type { JobHealth } from '../../jobs/health';
 import type { JobOverview } from '../../jobs/overview';
 import { runsChart } from './chart';
+import type { WatchStatus } from '../../services/Watch';
 
 export const CONSOLE_PATH = '/admin/wishlist-jobs';
 
@@ -20,6 +21,7 @@ export interface ConsoleView {
   warning: string | null;
   /** Who is looking, whether they may run checks, and whether this page signs them out (the token sign-in). */
   viewer: { who: string; canAct: boolean; canSignOut: boolean };
+  watch: WatchStatus;
 }
 
 const HEALTH: Record<JobHealth, { label: string; icon: string }> = {
@@ -84,6 +86,18 @@ function job(j: JobOverview, csrf: string, canAct: boolean): SafeHtml {
 </article>`;
 }
 
+function watchPanel(w: WatchStatus, timezone: string): SafeHtml {
+  if (!w.enabled) return html`<p class="watch-state" data-health="disabled">Off (WISHLIST_WATCH_ENABLED=false): the scheduled checks only.</p>`;
+  const behind = w.behindMs === null ? 'not yet' : `${(w.behindMs / 1000).toFixed(1)} s ago`;
+  return html`<dl class="watch-state" data-health="${w.health}">
+    <dt>Health</dt><dd>${w.health === 'healthy' ? '✓ Looking' : '✗ Not looking: no look for ten intervals'}</dd>
+    <dt>Interval</dt><dd>every ${w.intervalMs / 1000} s</dd>
+    <dt>Held by</dt><dd>${w.holder ?? 'nobody'}</dd>
+    <dt>Last look</dt><dd>${when(w.lookedAt, timezone)} (${behind})</dd>
+    <dt>Last hour</dt><dd>${w.lastHour.looks} look(s) with changes: ${w.lastHour.products} product(s), ${w.lastHour.queued} alert(s) queued</dd>
+  </dl>`;
+}
+
 function runsTable(runs: RunRow[], timezone: string): SafeHtml {
   return html`<table class="runs">
   <caption>Last ${runs.length} runs, newest first</caption>
@@ -130,6 +144,7 @@ export function consolePage(v: ConsoleView): string {
 <main>
   <div id="result" role="status" aria-live="polite"></div>
   ${v.warning ? html`<p class="warning" role="alert">${v.warning}</p>` : ''}
+  <section id="watch" aria-labelledby="watch-h"><h2 id="watch-h">Watch</h2>${watchPanel(v.watch, timezone)}</section>
   <section id="jobs" aria-labelledby="jobs-h"><h2 id="jobs-h">Jobs</h2>${v.jobs.map((j) => job(j, v.csrf, v.viewer.canAct))}</section>
   <section id="history" aria-labelledby="history-h"><h2 id="history-h">Run history</h2>${runsChart(v.runs)}${runsTable(v.runs, timezone)}</section>
   <section id="notifications" aria-labelledby="notifications-h"><h2 id="notifications-h">Recent notifications</h2>

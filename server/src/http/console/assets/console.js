@@ -26,7 +26,7 @@
       return;
     }
     const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-    for (const id of ['jobs', 'history', 'notifications']) {
+    for (const id of ['watch', 'jobs', 'history', 'notifications']) {
       const fresh = doc.getElementById(id);
       if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
     }
