@@ -131,6 +131,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       instanceId: config.instanceId,
       leaseMs: config.leaseMs,
       storefronts: mailSettings.storefronts,
+      saleSettleSeconds: config.saleSettleSeconds,
     },
   });
   const notifications = new WishlistNotificationService({

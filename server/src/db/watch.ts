@@ -19,33 +19,47 @@ export async function releaseWatch(db: Db, instanceId: string): Promise<void> {
 }
 
 /**
- * The products to look at now: written by a transaction that had not committed at the last
- * look (by row version: the shop's tables need no trigger, and a transaction that commits
- * long after its updated_at is still caught), whose sale starts or ends between the last
- * look and now, or whose sale or restock finished settling since. The first look ever
- * takes every product. Also the snapshot to start from next time.
+ * The products to look at now: written by a transaction that the last look's snapshot did
+ * not see (by row version: the shop's tables need no trigger, and a transaction that
+ * commits long after its updated_at is still caught), whose sale starts or ends between
+ * the last look and now, or whose sale or restock finished settling since. The first look
+ * ever takes every product. Also this look's snapshot, to start from next time.
+ *
+ * A row's xmin is a 32-bit transaction id; the snapshot holds 64-bit ones, so the id is
+ * widened against the current snapshot's xmax. A cheap age comparison first keeps that
+ * to the rows written since the last snapshot's oldest transaction.
  * $1 now, $2 the shop's time zone, $3 sale settle seconds, $4 stock settle seconds.
  */
 const CHANGED_PRODUCTS = `
-WITH last AS (SELECT looked_at, snapshot_xmin FROM wishlist_alert_watch)
-SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS "snapshotXmin", ARRAY(
-  SELECT p.id FROM products p CROSS JOIN last
-   WHERE last.snapshot_xmin IS NULL
-      OR age(p.xmin) <= age((last.snapshot_xmin::text::numeric % 4294967296)::text::xid)
-      OR ((p.sale_start_date AT TIME ZONE $2::text) > last.looked_at AND (p.sale_start_date AT TIME ZONE $2::text) <= $1::timestamptz)
-      OR ((p.sale_end_date AT TIME ZONE $2::text) > last.looked_at AND (p.sale_end_date AT TIME ZONE $2::text) <= $1::timestamptz)
+WITH last AS (SELECT looked_at, snapshot FROM wishlist_alert_watch),
+cur AS (SELECT pg_current_snapshot() AS snapshot,
+               pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS xmax),
+limits AS (
+  SELECT cur.xmax, cur.snapshot AS now_snapshot, last.snapshot, last.looked_at,
+         age((pg_snapshot_xmin(last.snapshot)::text::bigint % 4294967296)::text::xid) AS oldest_age
+    FROM cur CROSS JOIN last
+)
+SELECT (SELECT now_snapshot::text FROM limits) AS snapshot, ARRAY(
+  SELECT p.id FROM products p CROSS JOIN limits l
+   WHERE l.snapshot IS NULL
+      OR (age(p.xmin) <= l.oldest_age
+          AND p.xmin::text::bigint >= 3
+          AND NOT pg_visible_in_snapshot(
+                (l.xmax - ((l.xmax % 4294967296) - p.xmin::text::bigint + 4294967296) % 4294967296)::text::xid8, l.snapshot))
+      OR ((p.sale_start_date AT TIME ZONE $2::text) > l.looked_at AND (p.sale_start_date AT TIME ZONE $2::text) <= $1::timestamptz)
+      OR ((p.sale_end_date AT TIME ZONE $2::text) > l.looked_at AND (p.sale_end_date AT TIME ZONE $2::text) <= $1::timestamptz)
   UNION
-  SELECT o.product_id FROM wishlist_alert_products o CROSS JOIN last
-   WHERE (o.sale_observed_at + make_interval(secs => $3::float8) > last.looked_at
+  SELECT o.product_id FROM wishlist_alert_products o CROSS JOIN limits l
+   WHERE (o.sale_observed_at + make_interval(secs => $3::float8) > l.looked_at
           AND o.sale_observed_at + make_interval(secs => $3::float8) <= $1::timestamptz)
-      OR (o.stock_observed_at + make_interval(secs => $4::float8) > last.looked_at
+      OR (o.stock_observed_at + make_interval(secs => $4::float8) > l.looked_at
           AND o.stock_observed_at + make_interval(secs => $4::float8) <= $1::timestamptz)
 )::int[] AS ids`;
 
 export async function changedProducts(
   db: Db, now: Date, opts: { timezone: string; saleSettleSeconds: number; stockSettleSeconds: number },
-): Promise<{ ids: number[]; snapshotXmin: string }> {
-  const { rows } = await db.query<{ ids: number[]; snapshotXmin: string }>(CHANGED_PRODUCTS, [
+): Promise<{ ids: number[]; snapshot: string }> {
+  const { rows } = await db.query<{ ids: number[]; snapshot: string }>(CHANGED_PRODUCTS, [
     now, opts.timezone, opts.saleSettleSeconds, opts.stockSettleSeconds,
   ]);
   return rows[0];
@@ -53,7 +67,7 @@ export async function changedProducts(
 
 /** Records a look: where the next one starts, and (when it found changes) what it acted on. */
 export async function recordLook(
-  db: Db, look: { now: Date; snapshotXmin: string; instanceId: string; products: number; queued: number },
+  db: Db, look: { now: Date; snapshot: string; instanceId: string; products: number; queued: number },
 ): Promise<void> {
   await db.query(
     `WITH look AS (
@@ -62,8 +76,8 @@ export async function recordLook(
      ), pruned AS (
        DELETE FROM wishlist_alert_watch_looks WHERE looked_at < $1::timestamptz - interval '1 day'
      )
-     UPDATE wishlist_alert_watch SET looked_at = $1, snapshot_xmin = $2::xid8`,
-    [look.now, look.snapshotXmin, look.instanceId, look.products, look.queued],
+     UPDATE wishlist_alert_watch SET looked_at = $1, snapshot = $2::pg_snapshot`,
+    [look.now, look.snapshot, look.instanceId, look.products, look.queued],
   );
 }
 

@@ -66,7 +66,7 @@ export class Watch {
     const result = await notifications.checkProducts(
       (client, now, timezone) => changedProducts(client, now, { timezone, ...settings }),
       (client, found, queued, now) =>
-        recordLook(client, { now, snapshotXmin: found.snapshotXmin, instanceId: settings.instanceId, products: found.ids.length, queued }),
+        recordLook(client, { now, snapshot: found.snapshot, instanceId: settings.instanceId, products: found.ids.length, queued }),
     );
     if (result.products > 0) {
       this.deps.logger.info(

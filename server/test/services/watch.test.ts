@@ -46,6 +46,25 @@ describe('the watch: alerts within seconds of a change', () => {
     expect(mail[0].text).not.toContain('$15.00');
   });
 
+  test('items of one shopper that become due within the settle time come in one email', async () => {
+    s = await startStack({ WISHLIST_SALE_SETTLE_SECONDS: '120' });
+    const user = await insertUser(s.db.pool);
+    const [wheel, pedals] = [await insertProduct(s.db.pool, { name: 'Wheel' }), await insertProduct(s.db.pool, { name: 'Pedals' })];
+    for (const p of [wheel, pedals]) await addToWishlist(s.db.pool, user.id, p);
+    await look();
+    await startSale(s.db.pool, wheel, 80);
+    await look();
+    s.clock.advanceMs(30_000);
+    await startSale(s.db.pool, pedals, 70);
+    await look();
+    s.clock.advanceMs(91_000); // the wheel has settled; the pedals have 29 s to go
+    expect(await look()).toMatchObject({ queued: 1, emails: 0 });
+    s.clock.advanceMs(30_000);
+    expect(await look()).toMatchObject({ queued: 1, emails: 1 });
+    const mail = s.sink.to(user.email);
+    expect(mail.map((m) => m.subject)).toEqual(['On sale: Wheel and 1 more from your wishlist']);
+  });
+
   test('a sale that starts by the clock alone (no row changes) is caught at the next look', async () => {
     s = await startStack();
     const { user, productId } = await shopperWith();

@@ -7,9 +7,9 @@ CREATE TABLE wishlist_alert_watch (
   -- The rules' time of the last look: sale windows and settle times that pass after it
   -- are the next look's business.
   looked_at timestamptz,
-  -- The oldest transaction still in progress at the last look: a row written by it, or
-  -- by any later one, is looked at again, however late that transaction commits.
-  snapshot_xmin xid8
+  -- The snapshot of the last look: a row written by a transaction it does not see (one
+  -- still in progress then, or a later one) is looked at, however late that commits.
+  snapshot pg_snapshot
 );
 INSERT INTO wishlist_alert_watch DEFAULT VALUES;
 

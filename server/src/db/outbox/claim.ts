@@ -22,15 +22,21 @@ export interface ClaimedMessage {
  * The daily cap: a shopper who got `cap` emails in the last 24 hours gets none now; their
  * messages wait (held_at set) until the oldest of those emails leaves the window, and
  * then go out together as one digest. cap 0: no cap.
+ *
+ * Settling: a shopper who has another wishlisted sale of the same store still settling
+ * gets their message when it has settled, so items that become due within the settle
+ * time come in one email. A message waits so at most twice the settle time.
  */
 export async function claimMessages(
   db: Db,
   kind: AlertKind,
-  opts: { now: Date; limit: number; owner: string; leaseMs: number; cap: number; kinds: AlertKind[]; regions: Region[] },
+  opts: {
+    now: Date; limit: number; owner: string; leaseMs: number; cap: number; kinds: AlertKind[]; regions: Region[]; saleSettleSeconds: number;
+  },
 ): Promise<ClaimedMessage[]> {
   const { rows } = await db.query<ClaimedMessage>(
     `WITH picked AS (
-       SELECT id, user_id, region FROM wishlist_alert_messages
+       SELECT id, user_id, region, created_at FROM wishlist_alert_messages
         WHERE kind = $1 AND region = ANY($8::text[])
           AND ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2))
         ORDER BY next_attempt_at, id
@@ -52,8 +58,23 @@ export async function claimMessages(
          FROM picked p JOIN capped c ON c.user_id = p.user_id
         WHERE m.id = p.id
        RETURNING m.id
+     ), settling AS (
+       SELECT p.id, max(o.sale_observed_at) + make_interval(secs => $9::float8) AS free_at
+         FROM picked p
+         JOIN wishlists w ON w.user_id = p.user_id AND w.notify_on_sale
+         JOIN products pr ON pr.id = w.product_id AND pr.region = p.region
+         JOIN wishlist_alert_products o ON o.product_id = w.product_id AND o.sale_live
+              AND o.sale_observed_at > $2::timestamptz - make_interval(secs => $9::float8)
+        WHERE $9::float8 > 0 AND p.created_at > $2::timestamptz - make_interval(secs => 2 * $9::float8)
+          AND p.user_id NOT IN (SELECT user_id FROM capped)
+        GROUP BY p.id
+     ), gathering AS (
+       UPDATE wishlist_alert_messages m SET next_attempt_at = s.free_at, updated_at = $2
+         FROM settling s WHERE m.id = s.id
+       RETURNING m.id
      ), allowed AS (
-       SELECT p.id, p.user_id, p.region FROM picked p WHERE p.user_id NOT IN (SELECT user_id FROM capped)
+       SELECT p.id, p.user_id, p.region FROM picked p
+        WHERE p.user_id NOT IN (SELECT user_id FROM capped) AND p.id NOT IN (SELECT id FROM settling)
      ), same_shopper AS (
        SELECT s.id FROM wishlist_alert_messages s JOIN (SELECT DISTINCT user_id, region FROM allowed) a
            ON a.user_id = s.user_id AND a.region = s.region
@@ -66,7 +87,7 @@ export async function claimMessages(
             locked_until = $2::timestamptz + make_interval(secs => $5::float8 / 1000), updated_at = $2
       WHERE m.id IN (SELECT id FROM allowed UNION ALL SELECT id FROM same_shopper)
   RETURNING m.id::text AS id, m.user_id AS "userId", m.kind, m.region, m.attempts, m.held_at IS NOT NULL AS held`,
-    [kind, opts.now, opts.limit, opts.owner, opts.leaseMs, opts.cap, opts.kinds, opts.regions],
+    [kind, opts.now, opts.limit, opts.owner, opts.leaseMs, opts.cap, opts.kinds, opts.regions, opts.saleSettleSeconds],
   );
   return rows;
 }

@@ -26,6 +26,8 @@ export interface DeliverySettings {
   /** Messages in flight and not yet recorded, at most: the SMTP pool size. */
   concurrency: number;
   storefronts: Record<Region, string>;
+  /** A shopper's message waits for their other sales still settling (at most twice this). */
+  saleSettleSeconds: number;
 }
 
 export interface DeliveryResult {
@@ -97,6 +99,7 @@ export class AlertDelivery {
           cap: settings.maxEmailsPerDay,
           kinds,
           regions: [...routes.keys()],
+          saleSettleSeconds: settings.saleSettleSeconds,
         }),
     });
     return run.execute();
