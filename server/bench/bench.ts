@@ -103,9 +103,16 @@ function benchConfig(smtpUrl: string) {
     SMTP_URL: smtpUrl,
     WISHLIST_SMTP_POOL_SIZE: String(POOL_SIZE),
     WISHLIST_BATCH_SIZE: String(BATCH),
-    // The jobs are never started here (the CronService is not); the bench calls the parts itself.
+    // The jobs and the watch are never started here (neither the CronService nor the
+    // module is); the bench calls the parts itself.
     WISHLIST_SALE_CHECK_ENABLED: 'false',
     WISHLIST_STOCK_CHECK_ENABLED: 'false',
+    WISHLIST_WATCH_ENABLED: 'false',
+    // The storewide sale and the restock are taken as settled: the settle time is a wait
+    // between the observation and the check, not work (queueing and claiming pass it on
+    // to their statements all the same).
+    WISHLIST_SALE_SETTLE_SECONDS: '0',
+    WISHLIST_STOCK_SETTLE_SECONDS: '0',
     INSTANCE_ID: 'bench',
     ADMIN_API_TOKEN: 'bench-admin-token-0123456789',
     UNSUBSCRIBE_SECRET,
@@ -182,21 +189,24 @@ async function findAndQueue(pool: Pool, config: BenchConfig, kind: AlertKind) {
 
 function queue(db: Db, config: BenchConfig, kind: AlertKind, now: Date, timezone: string): Promise<QueueResult> {
   return kind === 'sale'
-    ? queueSaleAlerts(db, now, { minDropPercent: config.saleMinDropPercent, timezone, scope: null, settleSeconds: 0 })
-    : queueRestockAlerts(db, now, { cooldownHours: config.stockCooldownHours, perUnit: config.stockNotifyPerUnit, scope: null, settleSeconds: 0 });
+    ? queueSaleAlerts(db, now, { minDropPercent: config.saleMinDropPercent, timezone, scope: null, settleSeconds: config.saleSettleSeconds })
+    : queueRestockAlerts(db, now, {
+        cooldownHours: config.stockCooldownHours, perUnit: config.stockNotifyPerUnit, scope: null, settleSeconds: config.stockSettleSeconds,
+      });
 }
 
 // The due rows, with the predicates of the queue statements (server/src/db/outbox/): the
 // shop's rules as the module's SQL functions, and what the shopper has seen (told of, or
 // true when the item was added) against what the module observed. Left out: the outbox
 // itself (the NOT EXISTS on queued or decided items), which the floors do not write to.
-// $1 the shop's time zone, $2 now, $3 the minimum sale discount in percent.
+// $1 the shop's time zone, $2 now, $3 the minimum sale discount in percent, $4 the settle seconds.
 const SALE_DUE = `
   FROM wishlists w
   JOIN products p ON p.id = w.product_id
   JOIN wishlist_alert_products o ON o.product_id = p.id
   LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
  WHERE w.notify_on_sale AND o.sale_live
+   AND coalesce(o.sale_observed_at, '-infinity') <= $2::timestamptz - make_interval(secs => $4::float8)
    AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
    AND wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
                               p.sale_start_date, p.sale_end_date, $1::text, $2::timestamptz)
@@ -208,13 +218,14 @@ const SALE_DUE = `
                                                 ELSE o.sale_price_prev END, $3::numeric) END
    AND NOT EXISTS (SELECT 1 FROM wishlist_alert_optouts x WHERE x.user_id = w.user_id)`;
 const SALE_OCCURRENCE = `o.sale_epoch || ':' || wishlist_alert_cents(p.sale_price)`;
-// $1 now, $2 the cool-down in hours.
+// $1 now, $2 the cool-down in hours, $3 the settle seconds.
 const STOCK_DUE = `
   FROM wishlists w
   JOIN products p ON p.id = w.product_id
   JOIN wishlist_alert_products o ON o.product_id = p.id
   LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
  WHERE w.notify_on_stock AND o.stock_live
+   AND coalesce(o.stock_observed_at, '-infinity') <= $1::timestamptz - make_interval(secs => $3::float8)
    AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
    AND wishlist_alert_in_stock(p.stock, p.in_stock)
    AND o.stock_epoch > coalesce(s.stock_epoch, CASE WHEN w.created_at >= o.stock_back_at THEN o.stock_epoch ELSE o.stock_epoch - 1 END)
@@ -231,7 +242,10 @@ interface Due {
 function dueStatements(config: BenchConfig, now: Date, timezone: string): Due {
   return {
     sql: { sale: SALE_DUE, stock: STOCK_DUE },
-    params: { sale: [timezone, now, config.saleMinDropPercent], stock: [now, config.stockCooldownHours] },
+    params: {
+      sale: [timezone, now, config.saleMinDropPercent, config.saleSettleSeconds],
+      stock: [now, config.stockCooldownHours, config.stockSettleSeconds],
+    },
   };
 }
 
