@@ -1,6 +1,8 @@
 import { hostname } from 'os';
 import cron from 'node-cron';
 import { parseShopMailEnv, ShopMailEnv } from '../mail/shopMailEnv';
+import { maskSecrets } from '../maskSecrets';
+import { adminTokenProblem, isLocalAddress } from './checks';
 
 export type JobName = 'wishlist-sale-check' | 'wishlist-stock-check';
 
@@ -13,8 +15,12 @@ export interface JobSettings {
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
+  /** The address the server listens on (0.0.0.0: every IPv4 interface). */
+  host: string;
   /** Absent: the server starts an embedded PostgreSQL under dataDir. */
   databaseUrl?: string;
+  /** The server cancels a statement of ours running longer than this; the client gives up a little later. */
+  databaseStatementTimeoutMs: number;
   /** Absent: mail is written as .eml files to `${dataDir}/outbox`. */
   smtpUrl?: string;
   dataDir: string;
@@ -83,14 +89,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-const SECRET_VARIABLES = new Set(['ADMIN_API_TOKEN', 'UNSUBSCRIBE_SECRET', 'SMTP_URL', 'DATABASE_URL']);
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Shows a value in an error message without leaking a password or token. */
 export function maskValue(name: string, value: string): string {
   if (name === 'ADMIN_API_TOKEN' || name === 'UNSUBSCRIBE_SECRET') return '***';
-  if (SECRET_VARIABLES.has(name)) return value.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
-  return value;
+  return maskSecrets(value);
 }
 
 /**
@@ -187,8 +191,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const frontendUrlEu = raw('FRONTEND_URL_EU') === undefined ? frontendUrl : (url('FRONTEND_URL_EU', ['http:', 'https:']) as string).replace(/\/+$/, '');
 
   const adminApiToken = raw('ADMIN_API_TOKEN');
-  if (adminApiToken !== undefined && adminApiToken.length < 16) {
-    bad('ADMIN_API_TOKEN', adminApiToken, 'too short: use at least 16 characters');
+  if (adminApiToken !== undefined) {
+    // The variable as given: whitespace at either end would be part of what the sender must send.
+    const problem = adminTokenProblem(env.ADMIN_API_TOKEN as string, production);
+    if (problem) bad('ADMIN_API_TOKEN', adminApiToken, problem);
   }
   if (production && adminApiToken === undefined) {
     problems.push('ADMIN_API_TOKEN is required when NODE_ENV=production');
@@ -209,6 +215,18 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   } else if (production && publicUrl.startsWith('http:')) {
     bad('PUBLIC_URL', publicUrl, 'must be https in production: mailbox providers ignore one-click unsubscribe over http');
   }
+  if (production) {
+    // Links in emails that point at the server's own machine reach no shopper.
+    if (raw('FRONTEND_URL') === undefined) {
+      problems.push(`FRONTEND_URL is required when NODE_ENV=production (the storefront shoppers reach; the default ${frontendUrl} is this machine)`);
+    }
+    for (const name of ['FRONTEND_URL', 'FRONTEND_URL_EU', 'PUBLIC_URL']) {
+      const value = raw(name);
+      if (value !== undefined && isLocalAddress(value)) bad(name, value, 'is this machine: production needs the address shoppers reach');
+    }
+  }
+  const host = str('HOST', '0.0.0.0');
+  if (!/^[A-Za-z0-9.:%-]+$/.test(host)) bad('HOST', host, 'expected an IP address or host name to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)');
   const unsubscribeMailto = raw('MAIL_UNSUBSCRIBE_MAILTO');
   if (unsubscribeMailto !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(unsubscribeMailto)) {
     bad('MAIL_UNSUBSCRIBE_MAILTO', unsubscribeMailto, 'expected an email address (e.g. unsubscribe@shop.example)');
@@ -217,7 +235,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const config: Config = {
     nodeEnv,
     port,
+    host,
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseStatementTimeoutMs: num('DATABASE_STATEMENT_TIMEOUT_MS', 60000, { integer: true, min: 1000, max: 86_400_000 }),
     smtpUrl: url('SMTP_URL', ['smtp:', 'smtps:']),
     dataDir: str('DATA_DIR', '.data'),
     adminApiToken,

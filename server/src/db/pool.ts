@@ -1,19 +1,35 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
+import { maskSecrets } from '../maskSecrets';
 
 /** The narrow interface repositories need: a Pool, a client in a transaction, or a test double. */
 export interface Db {
   query<R extends QueryResultRow = any>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
+/** Beyond the server's statement_timeout, how long the client waits before it gives a connection up. */
+const CLIENT_GRACE_MS = 5000;
+
 /**
  * Creates the process's one Pool. The error listener matters: an idle client whose
  * server goes away (restart, failover, embedded PostgreSQL stopping) emits 'error',
  * which would otherwise crash the process.
+ *
+ * Every query has a bounded time. PostgreSQL cancels a statement after statementTimeoutMs
+ * and the connection stays usable; the client's own query_timeout, a little later, ends a
+ * query on a connection that stopped answering altogether (a frozen network path sends no
+ * error, and would hold a request or a job run forever).
  */
-export function createPool(connectionString: string, logger: Logger, opts: { max?: number } = {}): Pool {
-  const pool = new Pool({ connectionString, max: opts.max ?? 10, connectionTimeoutMillis: 5000 });
+export function createPool(connectionString: string, logger: Logger, opts: { max?: number; statementTimeoutMs?: number } = {}): Pool {
+  const statementTimeoutMs = opts.statementTimeoutMs ?? 60_000;
+  const pool = new Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 5000,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_GRACE_MS,
+  });
   pool.on('error', (err) => logger.warn({ err: err.message }, 'PostgreSQL connection lost (idle client); the pool will reconnect'));
   return pool;
 }
@@ -43,11 +59,40 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '3D000']);
 
-/** Says where the database is (password masked) when it cannot be reached, else the error's message. */
+/** Says where the database is (passwords masked) when it cannot be reached, else the error's message. */
 export function describeDatabaseError(err: unknown, url: string): string {
-  if (!isDatabaseUnavailable(err)) return errorMessage(err);
-  const where = url.replace(/\/\/([^:/@]*):([^@]*)@/, '//$1:***@');
-  return `cannot reach PostgreSQL at ${where} (${errorMessage(err)}); is it running, and is DATABASE_URL right?`;
+  if (!isDatabaseUnavailable(err)) return maskSecrets(errorMessage(err));
+  return maskSecrets(`cannot reach PostgreSQL at ${url} (${errorMessage(err)}); is it running, and is DATABASE_URL right?`);
+}
+
+/** Unreachable, or a statement PostgreSQL cancelled at DATABASE_STATEMENT_TIMEOUT_MS: callers answer 503. */
+export function isDatabaseUnavailableOrSlow(err: unknown): boolean {
+  return isDatabaseUnavailable(err) || findCode(err) === STATEMENT_TIMEOUT;
+}
+
+/** PostgreSQL's query_canceled: for our statements, one that outran the statement timeout. */
+const STATEMENT_TIMEOUT = '57014';
+
+/**
+ * A short reason a database error stands for, for answers outside the server (the
+ * admin API): never the driver's message, which names hosts and ports.
+ */
+export function databaseUnavailableReason(err: unknown): string {
+  const code = findCode(err);
+  if (code === STATEMENT_TIMEOUT) return 'a statement ran longer than DATABASE_STATEMENT_TIMEOUT_MS';
+  if (code && /^[A-Z0-9]{5,}$/.test(code)) return code;
+  const message = errorMessage(err);
+  if (/Query read timeout/i.test(message)) return 'no answer in time';
+  if (/timeout/i.test(message)) return 'connection timeout';
+  return 'connection lost';
+}
+
+function findCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause !== err ? findCode(cause) : undefined;
 }
 
 /** True when an error means the database cannot be reached (as opposed to a bad query). */
@@ -57,7 +102,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (cause !== undefined && cause !== err && isDatabaseUnavailable(cause)) return true;
   const code = (err as { code?: string }).code;
   if (code && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(errorMessage(err));
+  // 'Query read timeout': the client's query_timeout, on a connection that stopped answering.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/i.test(errorMessage(err));
 }
 
 /**

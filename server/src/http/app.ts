@@ -1,6 +1,7 @@
 import express, { Express, Router } from 'express';
 import type { Logger } from '../logger';
 import { errorHandler, notFound } from './errors';
+import { noSniff } from './securityHeaders';
 
 /** What the module gives a host to mount: each router at its path. */
 export interface Mountable {
@@ -15,6 +16,7 @@ export interface Mountable {
 export function createApp(deps: Mountable & { logger: Logger }): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(noSniff);
   for (const name of ['health', 'metrics', 'admin', 'unsubscribe', 'console'] as const) {
     app.use(deps.paths[name], deps.routers[name]);
   }

@@ -2,7 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import { html } from '../mail/html';
-import { isDatabaseUnavailable } from '../db/pool';
+import { databaseUnavailableReason, isDatabaseUnavailableOrSlow } from '../db/pool';
 import { JobBusyError, UnknownJobError } from '../jobs/CronService';
 
 export class HttpError extends Error {
@@ -30,9 +30,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (err instanceof UnknownJobError) {
       status = 404;
       message = err.message;
-    } else if (isDatabaseUnavailable(err)) {
+    } else if (isDatabaseUnavailableOrSlow(err)) {
+      // The driver's message names hosts and ports: it goes to the log only.
       status = 503;
-      message = `Database unavailable: ${errorMessage(err)}`;
+      message = `Database unavailable: ${databaseUnavailableReason(err)}; the details are in the server log`;
     } else if (err?.type === 'entity.parse.failed') {
       status = 400;
       message = `Malformed JSON in request body: ${err.message}`;
@@ -40,7 +41,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       status = err.status;
       message = err.message;
     }
-    if (status >= 500) logger.error({ err, method: req.method, path: req.path }, `Request failed: ${message}`);
+    if (status >= 500) logger.error({ err, method: req.method, path: req.path }, `Request failed: ${errorMessage(err)}`);
     // A person in a browser (the console's forms without its script) gets a page, APIs get JSON.
     if (!req.originalUrl.startsWith('/api/') && req.accepts(['json', 'html']) === 'html') {
       res.status(status).type('html').send(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Error ${status}</title></head>

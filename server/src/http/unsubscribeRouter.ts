@@ -1,8 +1,8 @@
-import { Request, Response, Router } from 'express';
+import { ErrorRequestHandler, Request, Response, Router } from 'express';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
-import { errorHandler } from './errors';
-import type { Db } from '../db/pool';
+import { errorMessage } from '../errorMessage';
+import { isDatabaseUnavailableOrSlow, type Db } from '../db/pool';
 import { maskedEmail, optOut, productNameOf, stopItemAlerts } from '../db/preferences';
 import type { Catalogue } from '../mail/catalogue';
 import { html } from '../mail/html';
@@ -29,12 +29,13 @@ export interface UnsubscribeDeps {
 export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   const { db, text } = deps;
   const router = Router();
+  // On every answer, errors included: the URL holds the token, and no other site may frame the button.
+  router.use((_req, res, next) => {
+    res.set(PAGE_HEADERS);
+    next();
+  });
   const page = (res: Response, status: number, title: string, body: Parameters<typeof shopperPage>[0]['body']) => {
-    res
-      .status(status)
-      .set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'" })
-      .type('html')
-      .send(shopperPage({ lang: deps.lang, shopName: deps.shopName, shopUrl: deps.shopUrl, title, body }));
+    res.status(status).type('html').send(shopperPage({ lang: deps.lang, shopName: deps.shopName, shopUrl: deps.shopUrl, title, body }));
   };
   const scopeOf = (req: Request, res: Response): UnsubscribeScope | null => {
     const scope = verifyUnsubscribe(deps.secret, String(req.params.token));
@@ -66,6 +67,29 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
     page(res, 200, text.page.doneTitle, html`<p>${done}</p>`);
   });
 
-  router.use(errorHandler(deps.logger));
+  // Shoppers get a short page in the shop's language; the reason (hosts, ports) goes to the log.
+  const failed: ErrorRequestHandler = (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status: unknown = err?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      page(res, 400, text.page.invalidTitle, html`<p>${text.page.invalidBody}</p>`);
+      return;
+    }
+    const unavailable = isDatabaseUnavailableOrSlow(err);
+    // Not the path: it holds the shopper's token.
+    deps.logger.error({ err, method: req.method }, `Unsubscribe page failed: ${errorMessage(err)}`);
+    if (unavailable) res.set('Retry-After', '120');
+    page(res, unavailable ? 503 : 500, text.page.unavailableTitle, html`<p>${text.page.unavailableBody}</p>`);
+  };
+  router.use(failed);
   return router;
 }
+
+const PAGE_HEADERS = {
+  'Cache-Control': 'no-store',
+  'Referrer-Policy': 'no-referrer',
+  'X-Robots-Tag': 'noindex',
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+};

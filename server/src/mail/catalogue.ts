@@ -31,6 +31,9 @@ export interface Catalogue {
     doneAll: string;
     invalidTitle: string;
     invalidBody: string;
+    /** The page shown when something went wrong on our side (the database is down, say). */
+    unavailableTitle: string;
+    unavailableBody: string;
   };
 }
 
@@ -65,6 +68,8 @@ const en: Catalogue = {
     doneAll: 'You will get no more wishlist alerts. You can turn them on again in your account.',
     invalidTitle: 'Link not valid',
     invalidBody: 'This unsubscribe link is not valid. Please use the link from the email, or change your alerts in your account.',
+    unavailableTitle: 'Please try again later',
+    unavailableBody: 'We cannot handle your request right now. Please try again in a few minutes; your link stays valid.',
   },
 };
 
@@ -99,6 +104,8 @@ const de: Catalogue = {
     doneAll: 'Sie erhalten keine Wunschlisten-Hinweise mehr. In Ihrem Konto können Sie sie wieder einschalten.',
     invalidTitle: 'Link ungültig',
     invalidBody: 'Dieser Abmeldelink ist ungültig. Bitte nutzen Sie den Link aus der E-Mail oder ändern Sie die Hinweise in Ihrem Konto.',
+    unavailableTitle: 'Bitte versuchen Sie es später noch einmal',
+    unavailableBody: 'Ihre Anfrage kann gerade nicht bearbeitet werden. Bitte versuchen Sie es in einigen Minuten noch einmal; Ihr Link bleibt gültig.',
   },
 };
 

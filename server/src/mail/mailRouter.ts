@@ -1,5 +1,5 @@
 import type { Logger } from '../logger';
-import type { Region } from '../domain';
+import { REGIONS, type Region } from '../domain';
 import { createPreviewMailer, createSmtpMailer, Mailer } from './mailer';
 import { MailSource, MailSources, testModeRecipient } from './mailSources';
 import type { MailRouter } from './routes';
@@ -47,6 +47,11 @@ export function createMailRouter(deps: {
       if (!deps.mailer) return all;
       const host = `the host's mailer (${deps.mailer.describe()})`;
       return { us: `${host}; ${all.us}`, eu: `${host}; ${all.eu}` };
+    },
+    async unconfigured() {
+      if (deps.mailer) return [];
+      const sources = await Promise.all(REGIONS.map((r) => deps.sources.forRegion(r)));
+      return sources.filter((s) => s.kind === 'none').map((s) => s.region);
     },
     previewFile(messageId: string) {
       for (const m of deps.mailer ? [deps.mailer] : mailers.values()) {

@@ -4,6 +4,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/pool';
 import { readRegionMailSettings, REGIONS, type Region, type RegionMailSettings } from '../db/regionSettings';
 import { errorMessage } from '../errorMessage';
+import { maskSecrets } from '../maskSecrets';
 import type { Logger } from '../logger';
 import { isMailAddress, type ShopMailEnv } from './shopMailEnv';
 
@@ -124,15 +125,7 @@ function smtpOptions(host: string, port: number, user: string | null, password: 
 }
 
 function maskedTransport(t: SmtpTransport): string {
-  if ('url' in t) {
-    try {
-      const u = new URL(t.url);
-      const auth = u.username ? `${u.username}${u.password ? ':***' : ''}@` : '';
-      return `${u.protocol}//${auth}${u.host}`;
-    } catch {
-      return 'SMTP_URL (not a valid URL)';
-    }
-  }
+  if ('url' in t) return maskSecrets(t.url);
   const auth = t.auth ? `${encodeURIComponent(t.auth.user)}${t.auth.pass ? ':***' : ''}@` : '';
   return `${t.secure ? 'smtps' : 'smtp'}://${auth}${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'fs';
 import path from 'path';
 import { pipeline, Readable, Transform, TransformCallback } from 'stream';
 import nodemailer, { SendMailOptions } from 'nodemailer';
@@ -124,10 +124,14 @@ class HoldEnd extends Transform {
 /**
  * Writes each message as an .eml file (open it in any mail client) instead of sending
  * it: the default when no SMTP_URL is set, so a fresh checkout needs no mail server.
+ * The files hold shoppers' addresses and working unsubscribe links: only their owner may
+ * read them (files 0600 in a folder 0700, also when the folder was there before).
  */
 export function createPreviewMailer(dir: string, logger: Logger): Mailer {
   const outbox = path.resolve(dir);
-  mkdirSync(outbox, { recursive: true });
+  mkdirSync(path.dirname(outbox), { recursive: true }); // DATA_DIR keeps its own mode
+  mkdirSync(outbox, { recursive: true, mode: 0o700 });
+  chmodSync(outbox, 0o700);
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }, MESSAGE_DEFAULTS);
   const safeIdOf = (messageId: string) => messageId.replace(/[^A-Za-z0-9.@_-]/g, '');
   return {
@@ -143,7 +147,7 @@ export function createPreviewMailer(dir: string, logger: Logger): Mailer {
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const safeId = safeIdOf(mail.messageId);
       const file = path.join(outbox, `${stamp}-${safeId}.eml`);
-      writeFileSync(file, info.message as Buffer);
+      writeFileSync(file, info.message as Buffer, { mode: 0o600 });
       logger.info(`📬 Mail written to ${path.relative(process.cwd(), file)}: "${mail.subject}"`);
       return { response: `written to ${file}` };
     },

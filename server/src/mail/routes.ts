@@ -17,6 +17,11 @@ export interface MailRouter {
   forRegion(region: Region): Promise<RegionMail>;
   /** One line per region for the boot banner and /status (passwords masked). */
   describe(): Promise<Record<Region, string>>;
+  /**
+   * The regions with no mail server (their alerts would wait forever): only in production,
+   * where the preview folder is never used. The server refuses to boot with any.
+   */
+  unconfigured(): Promise<Region[]>;
   /** The .eml file a message was written to, when it went to the preview folder. */
   previewFile(messageId: string): string | null;
   /** True once some region's mail goes to the preview folder (the console then links to the files). */

@@ -3,6 +3,8 @@
  * "Email path", step 4.2), so the module can fall back to the server the shop already uses.
  */
 
+import { maskSecrets } from '../maskSecrets';
+
 type Env = Record<string, string | undefined>;
 
 /** The shop's mail server, as its variables describe it. */
@@ -43,7 +45,7 @@ export function isMailAddress(value: string): boolean {
 /** Parses the shop's mail variables once; bad values are listed, not thrown, for the config loader's one message. */
 export function parseShopMailEnv(env: Env): ShopMailEnv {
   const problems: string[] = [];
-  const bad = (name: string, value: string, why: string) => problems.push(`${name}=${JSON.stringify(value)}: ${why}`);
+  const bad = (name: string, value: string, why: string) => problems.push(`${name}=${JSON.stringify(maskSecrets(value))}: ${why}`);
   const raw = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v.trim() === '' ? undefined : v.trim();

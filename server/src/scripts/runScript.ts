@@ -7,6 +7,7 @@ import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSec
 import { CronService } from '../jobs/CronService';
 import { createWishlistAlerts, WishlistAlerts } from '../wishlistAlerts';
 import { errorMessage } from '../errorMessage';
+import { maskSecrets } from '../maskSecrets';
 
 export interface ScriptContext {
   config: Readonly<Config>;
@@ -14,6 +15,7 @@ export interface ScriptContext {
   pool: Pool;
   /** The module as the server builds it (its jobs registered, never started), with `overrides` of the config. */
   alerts(overrides?: Partial<Config>): WishlistAlerts;
+  /** For display: the embedded server's URL as it is (its psql line is meant to be pasted), DATABASE_URL's with passwords masked. */
   databaseUrl: string;
 }
 
@@ -27,7 +29,7 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
     const config = loadConfig();
     const logger = createLogger({ level: config.logLevel, format: config.logFormat });
     const database = await openDatabase(config, logger);
-    const pool = createPool(database.url, logger);
+    const pool = createPool(database.url, logger, { statementTimeoutMs: config.databaseStatementTimeoutMs });
     let alerts: WishlistAlerts | undefined;
     const open = (overrides: Partial<Config> = {}) =>
       (alerts ??= createWishlistAlerts({
@@ -36,7 +38,8 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
       }));
     try {
       if (opts.migrate !== false) await prepareDatabase(pool, config, logger);
-      await body({ config, logger, pool, alerts: open, databaseUrl: database.url });
+      const shownUrl = database.embedded ? database.url : maskSecrets(database.url);
+      await body({ config, logger, pool, alerts: open, databaseUrl: shownUrl });
     } catch (err) {
       throw new Error(describeDatabaseError(err, database.url));
     } finally {

@@ -80,12 +80,14 @@ describe('loadConfig', () => {
       'ADMIN_API_TOKEN is required when NODE_ENV=production',
       'UNSUBSCRIBE_SECRET is required when NODE_ENV=production (the same on every instance)',
       'PUBLIC_URL is required when NODE_ENV=production (the https address shoppers reach for unsubscribe links)',
+      'FRONTEND_URL is required when NODE_ENV=production (the storefront shoppers reach; the default http://localhost:5173 is this machine)',
     ]);
     const production = {
       NODE_ENV: 'production',
       ADMIN_API_TOKEN: 'a-long-enough-token-123',
       UNSUBSCRIBE_SECRET: 'x'.repeat(32),
       PUBLIC_URL: 'https://shop.example/',
+      FRONTEND_URL: 'https://simfab.example',
     };
     expect(problemsOf({ ...production, PUBLIC_URL: 'http://shop.example' })).toEqual([
       'PUBLIC_URL="http://shop.example": must be https in production: mailbox providers ignore one-click unsubscribe over http',
@@ -96,6 +98,78 @@ describe('loadConfig', () => {
     const config = loadConfig(production);
     expect(config.logFormat).toBe('json');
     expect(config.publicUrl).toBe('https://shop.example');
+  });
+
+  test('production refuses storefront and public addresses on this machine, naming each variable', () => {
+    const production = {
+      NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123', UNSUBSCRIBE_SECRET: 'x'.repeat(32),
+    };
+    const problems = problemsOf({
+      ...production,
+      FRONTEND_URL: 'https://localhost:5173',
+      FRONTEND_URL_EU: 'https://127.0.0.2/eu',
+      PUBLIC_URL: 'https://alerts.shop.localhost',
+    });
+    expect(problems).toEqual([
+      'FRONTEND_URL="https://localhost:5173": is this machine: production needs the address shoppers reach',
+      'FRONTEND_URL_EU="https://127.0.0.2/eu": is this machine: production needs the address shoppers reach',
+      'PUBLIC_URL="https://alerts.shop.localhost": is this machine: production needs the address shoppers reach',
+    ]);
+    expect(problemsOf({ ...production, FRONTEND_URL: 'https://simfab.example', PUBLIC_URL: 'https://[::1]:8443' })).toEqual([
+      'PUBLIC_URL="https://[::1]:8443": is this machine: production needs the address shoppers reach',
+    ]);
+    // Outside production a local storefront is the normal development setup.
+    expect(loadConfig({ FRONTEND_URL: 'http://127.0.0.1:5173', PUBLIC_URL: 'http://localhost:3000' }).frontendUrl).toBe('http://127.0.0.1:5173');
+    expect(loadConfig({ ...production, FRONTEND_URL: 'https://simfab.example', PUBLIC_URL: 'https://alerts.simfab.example' }).publicUrl)
+      .toBe('https://alerts.simfab.example');
+  });
+
+  test('an admin token with whitespace or control characters is refused; in production, also one of fewer than 10 distinct characters', () => {
+    for (const token of ['two-words token-123456', 'a-long-token-0123456 ', '\ta-long-token-0123456', 'a-long-token\u0000-0123456', 'a-long-token\u00a0-0123456']) {
+      expect([JSON.stringify(token), problemsOf({ ADMIN_API_TOKEN: token })]).toEqual([
+        JSON.stringify(token),
+        ['ADMIN_API_TOKEN="***": contains whitespace or control characters: a bearer token must be one word of printable characters'],
+      ]);
+    }
+    const production = {
+      NODE_ENV: 'production', UNSUBSCRIBE_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://shop.example', FRONTEND_URL: 'https://simfab.example',
+    };
+    for (const token of ['aaaaaaaaaaaaaaaaaaaaaaaa', '1234512345123451234512345']) {
+      expect(problemsOf({ ...production, ADMIN_API_TOKEN: token })).toEqual([
+        'ADMIN_API_TOKEN="***": too guessable: use at least 10 different characters in production (openssl rand -base64 32)',
+      ]);
+      expect(loadConfig({ ADMIN_API_TOKEN: token }).adminApiToken).toBe(token); // development takes it
+    }
+    expect(loadConfig({ ...production, ADMIN_API_TOKEN: '0123456789abcdef' }).adminApiToken).toBe('0123456789abcdef');
+  });
+
+  test('a malformed URL or a password parameter never shows its password in the message', () => {
+    const message = (() => {
+      try {
+        loadConfig({
+          SMTP_URL: 'user:SMTP-SECRET@mail.example:25',
+          DATABASE_URL: 'mysql://db.example/shop?user=shop&password=DB-SECRET',
+          FRONTEND_URL: 'shop:FRONT-SECRET@simfab.example',
+        });
+      } catch (err) {
+        return (err as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toContain('SMTP_URL="user:***@mail.example:25"');
+    expect(message).toContain('DATABASE_URL="mysql://db.example/shop?user=shop&password=***"');
+    expect(message).toContain('FRONTEND_URL="shop:***@simfab.example"');
+    expect(message).not.toMatch(/SECRET/);
+  });
+
+  test('HOST and DATABASE_STATEMENT_TIMEOUT_MS', () => {
+    expect(loadConfig({})).toMatchObject({ host: '0.0.0.0', databaseStatementTimeoutMs: 60000 });
+    expect(loadConfig({ HOST: '127.0.0.1', DATABASE_STATEMENT_TIMEOUT_MS: '5000' })).toMatchObject({ host: '127.0.0.1', databaseStatementTimeoutMs: 5000 });
+    expect(loadConfig({ HOST: '::' }).host).toBe('::');
+    expect(problemsOf({ HOST: 'http://0.0.0.0', DATABASE_STATEMENT_TIMEOUT_MS: '10' })).toEqual([
+      'HOST="http://0.0.0.0": expected an IP address or host name to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)',
+      'DATABASE_STATEMENT_TIMEOUT_MS="10": expected a whole number from 1000 to 86400000',
+    ]);
   });
 
   test('email noise settings: percent from 0 to 99, whole counts, and a mailto address', () => {

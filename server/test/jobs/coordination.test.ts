@@ -71,8 +71,8 @@ describe('runs coordinated through PostgreSQL', () => {
     const alive = instance('alive').cron;
     alive.addJob('job', config, async () => 'ran');
     await expect(alive.trigger('job')).rejects.toBeInstanceOf(JobBusyError);
-    await new Promise((r) => setTimeout(r, 300));
-    await expect(alive.trigger('job')).resolves.toBe('ran');
+    // Once the dead run's lease has run out, the next claim marks it abandoned and runs.
+    await waitFor(async () => (await alive.trigger('job').catch((err) => err)) === 'ran', "the dead run's lease to run out");
     const [first, second] = await runs();
     expect(first).toMatchObject({ instance_id: 'dead', status: 'abandoned', error: expect.stringContaining('lease') });
     expect(second).toMatchObject({ instance_id: 'alive', status: 'succeeded' });
@@ -85,7 +85,11 @@ describe('runs coordinated through PostgreSQL', () => {
     a.addJob('job', config, async () => gate.promise);
     b.addJob('job', config, async () => 'b');
     const running = a.trigger('job');
-    await new Promise((r) => setTimeout(r, 900)); // three leases long
+    // Three leases long: a heartbeat renewed the lease (lease_until = renewal + 300 ms) after 900 ms.
+    await waitFor(
+      async () => (await s.db.pool.query(`SELECT 1 FROM wishlist_alert_runs WHERE status = 'running' AND lease_until > started_at + interval '1200 milliseconds'`)).rowCount === 1,
+      'the lease to be renewed past three lease lengths',
+    );
     await expect(b.trigger('job')).rejects.toBeInstanceOf(JobBusyError);
     gate.resolve();
     await running;

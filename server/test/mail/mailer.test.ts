@@ -108,3 +108,30 @@ describe.each([
     expect(seen.error?.message).toBe('record failed');
   });
 });
+
+describe('the preview mailer', () => {
+  test('writes each .eml readable by its owner only (0600), in a folder only its owner can open (0700), even one made before', async () => {
+    const { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync } = await import('fs');
+    const os = await import('os');
+    const path = await import('path');
+    const { createPreviewMailer } = await import('../../src/mail/mailer');
+    const { silentLogger } = await import('../../src/logger');
+    const root = mkdtempSync(path.join(os.tmpdir(), 'wl-preview-'));
+    try {
+      const fresh = path.join(root, 'fresh', 'outbox');
+      const old = path.join(root, 'old');
+      mkdirSync(old, { mode: 0o755 });
+      for (const dir of [fresh, old]) {
+        const mailer = createPreviewMailer(dir, silentLogger());
+        await mailer.send({
+          from: 'Shop <wishlist@shop.example>', to: 'ann@example.com', subject: 'On sale', text: 'x', html: '<p>x</p>',
+          messageId: '<preview-1@shop.example>',
+        });
+        const [file] = readdirSync(dir);
+        expect([dir, statSync(dir).mode & 0o777, statSync(path.join(dir, file)).mode & 0o777]).toEqual([dir, 0o700, 0o600]);
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -27,7 +27,7 @@ describe('server lifecycle across restarts', () => {
       WISHLIST_STOCK_CHECK_SCHEDULE: '0 * * * *',
     });
     f.servers.push(server);
-    await new Promise((r) => setTimeout(r, 1500));
+    await server.waitFor(/Missed runs looked at/);
     const { rows } = await f.db.pool.query(`SELECT job, slot FROM wishlist_alert_runs WHERE trigger = 'catch-up' AND status = 'succeeded' ORDER BY job`);
     expect(rows).toHaveLength(expected);
     for (const row of rows) expect(row.slot.getUTCMinutes()).toBe(0);
@@ -44,7 +44,7 @@ describe('server lifecycle across restarts', () => {
     const trigger = server.post('/api/admin/wishlist-jobs/trigger-sale-check');
     await runStarted(f.db);
     server.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 500));
+    await server.waitFor(/Waiting for 1 job run\(s\) in progress/);
     expect(server.child.exitCode).toBeNull(); // still waiting for the run
     await locker.query('COMMIT');
     locker.release();
@@ -67,6 +67,28 @@ describe('server lifecycle across restarts', () => {
       expect(await server.exited).toBe(0);
       const { rows } = await f.db.pool.query('SELECT status, error FROM wishlist_alert_runs');
       expect(rows).toEqual([{ status: 'abandoned', error: expect.stringContaining('SHUTDOWN_TIMEOUT_MS=800') }]);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+  }, 30_000);
+
+  test('SIGTERM with a run cut off: nothing queries the pool after it ends (its lease heartbeat included)', async () => {
+    // A short lease renews every third of a second: before, renewals of the cut-off run hit the ended pool.
+    const server = await startServer({
+      DATABASE_URL: f.db.url, SMTP_URL: f.sink.url, SHUTDOWN_TIMEOUT_MS: '300', WISHLIST_LEASE_SECONDS: '1', WISHLIST_STOCK_CHECK_ENABLED: 'false',
+    });
+    f.servers.push(server);
+    const locker = await f.db.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
+      void server.post('/api/admin/wishlist-jobs/trigger-sale-check').catch(() => undefined);
+      await runStarted(f.db);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(server.output()).toContain('Stopped');
+      expect(server.output()).not.toContain('Cannot use a pool after calling end on the pool');
     } finally {
       await locker.query('ROLLBACK');
       locker.release();

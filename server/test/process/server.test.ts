@@ -3,6 +3,7 @@ import os from 'os';
 import path from 'path';
 import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
 import { SmtpSink } from '../support/smtpSink';
+import { startServer } from '../support/serverProcess';
 import { spawnTs } from '../support/spawnTs';
 import { createTestDatabase, TestDatabase } from '../support/testDatabase';
 
@@ -30,7 +31,7 @@ describe('the server process (server/src/index.ts)', () => {
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wl-data-')),
     });
     try {
-      const [, port] = await server.waitFor(/listening on http:\/\/localhost:(\d+)/);
+      const [, port] = await server.waitFor(/listening on http:\/\/0\.0\.0\.0:(\d+) \(every interface; http:\/\/localhost:\d+ on this machine\)/);
       const out = server.output();
       expect(out).toContain("✅ Cron job 'wishlist-sale-check' scheduled: 0 * * * * (Check wishlist items for sales and send notifications)");
       expect(out).toContain("⏸️  Cron job 'wishlist-stock-check' disabled");
@@ -76,6 +77,42 @@ describe('the server process (server/src/index.ts)', () => {
     expect(out).toContain('ADMIN_API_TOKEN is required when NODE_ENV=production');
     expect(out).not.toContain('s3cret');
     expect(out).not.toContain('listening');
+  });
+
+  test('never prints a password: a malformed SMTP_URL in the config error, a ?password= of DATABASE_URL in the banner', async () => {
+    const refused = spawnTs('server/src/index.ts', { SMTP_URL: 'user:SMTP-SECRET@mail.example:25' });
+    expect(await refused.exited).toBe(1);
+    expect(refused.output()).toContain('SMTP_URL="user:***@mail.example:25": expected a smtp:// or smtps:// URL');
+    expect(refused.output()).not.toContain('SMTP-SECRET');
+
+    // The password moves from the userinfo to a parameter (any value does with trust authentication).
+    const url = new URL(db.url);
+    const password = decodeURIComponent(url.password) || 'BANNER-SECRET';
+    url.password = '';
+    url.searchParams.set('password', password);
+    const server = await startServer({ DATABASE_URL: url.toString(), SMTP_URL: sink.url, WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false' });
+    try {
+      const banner = server.output().match(/Database: DATABASE_URL {2}→ {2}psql \\?"([^"\\]+)/);
+      expect(banner?.[1]).toMatch(/\?password=\*\*\*$/);
+      expect(banner?.[1]).not.toContain(password);
+      expect(server.output()).not.toContain(`password=${password}`);
+      expect(await server.stop()).toBe(0);
+    } finally {
+      server.child.kill('SIGKILL');
+    }
+  });
+
+  test('listens on the address HOST names, and the banner says that address', async () => {
+    const env = { DATABASE_URL: db.url, SMTP_URL: sink.url, WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false' };
+    const local = await startServer({ ...env, HOST: '127.0.0.1' });
+    try {
+      expect(local.output()).toMatch(new RegExp(`listening on http://127\\.0\\.0\\.1:${local.port}\\\\n`));
+      expect(local.output()).toContain(`Admin console: http://127.0.0.1:${local.port}/admin/wishlist-jobs`);
+      expect((await local.get('/healthz')).status).toBe(200);
+      expect(await local.stop()).toBe(0);
+    } finally {
+      local.child.kill('SIGKILL');
+    }
   });
 });
 

@@ -5,6 +5,9 @@ import { Spawned, spawnTs } from './spawnTs';
 
 export const SERVER_TOKEN = 'process-test-token-0123456789';
 
+/** The boot banner's first line: the address the server listens on (0.0.0.0 by default, [::] or an address with HOST). */
+export const LISTENING = /listening on http:\/\/(?:\[[^\]\s]+\]|[^\s:/]+):(\d+)/;
+
 export interface ServerProcess extends Spawned {
   port: number;
   url(p: string): string;
@@ -27,7 +30,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   });
   let port: number;
   try {
-    port = Number((await proc.waitFor(/listening on http:\/\/localhost:(\d+)/, 30_000))[1]);
+    port = Number((await proc.waitFor(LISTENING, 30_000))[1]);
   } catch (err) {
     proc.child.kill('SIGKILL');
     throw err;
