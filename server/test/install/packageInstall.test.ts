@@ -61,7 +61,7 @@ describe('installing the packed module into a host shaped like the shop', () => 
         PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn',
         ADMIN_API_TOKEN: TOKEN, UNSUBSCRIBE_SECRET: 'install-test-unsubscribe-secret-0123456789', SESSION_SECRET: 'host-session-secret',
         PUBLIC_URL: 'https://simfab.com', FRONTEND_URL: 'https://simfab.com', FRONTEND_URL_EU: 'https://simfab.eu',
-        WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false',
+        WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false', WISHLIST_SALE_SETTLE_SECONDS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -28,6 +28,7 @@ describe('the server process (server/src/index.ts)', () => {
       ADMIN_API_TOKEN: TOKEN,
       PORT: '0',
       WISHLIST_STOCK_CHECK_ENABLED: 'false',
+      WISHLIST_SALE_SETTLE_SECONDS: '0',
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'wl-data-')),
     });
     try {
