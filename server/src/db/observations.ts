@@ -99,6 +99,7 @@ DELETE FROM wishlist_alert_products o WHERE NOT EXISTS (SELECT 1 FROM products p
 // Observers (the two checks, the watch, on any instance) take turns: two observing at once
 // would both see the same sale begin and race on the same rows.
 export const OBSERVER_LOCK = 727_002;
+const RESTATE_AFTER_ROWS = 1000;
 
 /**
  * Compares the products in scope with what was last observed and records each change.
@@ -112,5 +113,9 @@ export async function observeProducts(db: Db, now: Date, timezone: string, scope
   const added = await db.query(OBSERVE_NEW, params);
   const changed = await db.query(OBSERVE_CHANGES, params);
   if (scope === null) await db.query(FORGET_DELETED);
-  return { added: added.rowCount ?? 0, changed: changed.rowCount ?? 0 };
+  const observed = { added: added.rowCount ?? 0, changed: changed.rowCount ?? 0 };
+  // A storewide sale flips many rows inside this transaction, where autovacuum cannot see
+  // them: the queue statements would be planned for the few rows the statistics remember.
+  if (observed.added + observed.changed >= RESTATE_AFTER_ROWS) await db.query('ANALYZE wishlist_alert_products');
+  return observed;
 }

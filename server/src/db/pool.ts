@@ -8,6 +8,9 @@ export interface Db {
   query<R extends QueryResultRow = any>(text: string, values?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>;
 }
 
+/** A pool or a client: what a named statement needs (each connection plans it once and keeps the plan). */
+export type Queryable = Pick<Pool, 'query'>;
+
 /** Beyond the server's statement_timeout, how long the client waits before it gives a connection up. */
 const CLIENT_GRACE_MS = 5000;
 

@@ -1,4 +1,4 @@
-import type { Db } from '../pool';
+import type { Db, Queryable } from '../pool';
 import type { AlertKind, Region } from '../../domain';
 
 export interface OutboxItem {
@@ -74,9 +74,11 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
  ORDER BY n.message_id, n.id`;
 
 export async function loadItems(
-  db: Db, messageIds: string[], opts: { now: Date; minDropPercent: number; timezone: string },
+  db: Queryable, messageIds: string[], opts: { now: Date; minDropPercent: number; timezone: string },
 ): Promise<OutboxItem[]> {
-  const { rows } = await db.query<OutboxItem>(LOAD_ITEMS, [messageIds, opts.now, opts.minDropPercent, opts.timezone]);
+  const { rows } = await db.query<OutboxItem>({
+    name: 'wishlist_alert_load_items', text: LOAD_ITEMS, values: [messageIds, opts.now, opts.minDropPercent, opts.timezone],
+  });
   return rows;
 }
 

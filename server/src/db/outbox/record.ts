@@ -1,4 +1,4 @@
-import type { Db } from '../pool';
+import type { Db, Queryable } from '../pool';
 import type { OutboxItem } from './loadItems';
 
 /**
@@ -134,17 +134,17 @@ const MARK_SENT = numbered(
  * (with the prices that were in the email), what each shopper has now been told, the
  * shop's last_*_notified_at, and the shop's logs.
  */
-export async function markSent(db: Db, sent: SentRecord[], now: Date): Promise<void> {
+export async function markSent(db: Queryable, sent: SentRecord[], now: Date): Promise<void> {
   if (sent.length === 0) return;
   const messages = sent.flatMap((s) => s.messageIds.map((id) => ({ id, emailId: s.emailId, response: s.response })));
-  await db.query(MARK_SENT, [
+  await db.query({ name: 'wishlist_alert_mark_sent', text: MARK_SENT, values: [
     now,
     messages.map((m) => m.id),
     messages.map((m) => m.emailId),
     messages.map((m) => m.response),
     ...itemValues(sent),
     ...logValues(sent),
-  ]);
+  ] });
 }
 
 export interface FailedRecord {
