@@ -19,7 +19,7 @@ import { Client } from 'pg';
 import type { AlertKind } from '../src/domain';
 import { loadConfig } from '../src/config/config';
 import { createPool, Db, withTransaction } from '../src/db/pool';
-import { prepareDatabase } from '../src/runtime';
+import { prepareDatabase } from '../src/localDefaults';
 import { observeProducts } from '../src/db/observations';
 import { queueSaleAlerts } from '../src/db/outbox/queueSales';
 import { queueRestockAlerts } from '../src/db/outbox/queueRestocks';

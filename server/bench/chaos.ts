@@ -13,7 +13,7 @@ import type { Pool } from 'pg';
 import { createPool, withTransaction } from '../src/db/pool';
 import { observeProducts } from '../src/db/observations';
 import { shopTimezone } from '../src/db/timezone';
-import { prepareDatabase } from '../src/runtime';
+import { prepareDatabase } from '../src/localDefaults';
 import { silentLogger } from '../src/logger';
 import { SmtpSink } from '../test/support/smtpSink';
 import { ServerProcess, startServer } from '../test/support/serverProcess';

@@ -10,7 +10,7 @@ import { createApp } from './http/app';
 import { createWishlistAlerts } from './wishlistAlerts';
 import { errorMessage } from './errorMessage';
 import { maskSecrets } from './maskSecrets';
-import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from './runtime';
+import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from './localDefaults';
 import type { Region } from './domain';
 
 /** The composition root: the only place that builds the Pool, the coordinator and the CronService. */

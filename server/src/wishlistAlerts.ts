@@ -24,6 +24,7 @@ import { createMetricsRouter } from './http/metricsRouter';
 import { AdminAccess, shopSessionAccess } from './http/access';
 import { shopTimezone } from './db/timezone';
 import { Watch } from './services/Watch';
+import { ShopperPreferences } from './services/ShopperPreferences';
 
 export type WishlistAlertsConfig = Pick<
   Config,
@@ -162,6 +163,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     return { products: r.products, queued: r.queued, emails: r.delivered.emails };
   };
   const text = catalogueFor(config.shopLocale);
+  const preferences = new ShopperPreferences({ db: pool, clock });
   const access =
     deps.access === 'shop-session'
       ? shopSessionAccess({ db: pool, view: config.adminViewAuthority, manage: config.adminManageAuthority })
@@ -172,14 +174,14 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     mail,
     routers: {
       admin: createAdminRouter({
-        cron, db: pool, adminToken, access, clock, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
+        cron, db: pool, adminToken, access, preferences, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
       }),
       console: createConsoleRouter({
         cron, db: pool, adminToken, access, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
         previews: mail, clock, logger, overview, watch: () => watch.status(),
       }),
       unsubscribe: createUnsubscribeRouter({
-        db: pool, clock, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
+        preferences, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
         shopName: config.shopName, shopUrl: config.frontendUrl,
       }),
       metrics: createMetricsRouter({ metrics, adminToken, access, public: config.metricsPublic, logger }),

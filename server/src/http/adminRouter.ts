@@ -4,8 +4,7 @@ import type { Db } from '../db/pool';
 import { listRuns, RunStatus } from '../db/jobRuns';
 import { listNotifications } from '../db/outbox/views';
 import { ALERT_KINDS, AlertKind, Region } from '../domain';
-import type { Clock } from '../clock';
-import { optIn, optOut, shopperAlerts } from '../db/preferences';
+import type { ShopperPreferences } from '../services/ShopperPreferences';
 import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
@@ -71,7 +70,7 @@ export function createAdminRouter(deps: {
   adminToken: string;
   /** The host's sign-in, beside the bearer token. */
   access?: AdminAccess;
-  clock: Clock;
+  preferences: ShopperPreferences;
   logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
   overview: () => Promise<Overview>;
@@ -118,7 +117,7 @@ export function createAdminRouter(deps: {
   // shopper gets wishlist alerts at all, and turning them back on after an unsubscribe.
   router.get('/shoppers/:userId/alerts', async (req, res) => {
     const userId = intParam(req.params.userId, 'userId', 1, 2_147_483_647)!;
-    const state = await shopperAlerts(db, userId);
+    const state = await deps.preferences.state(userId);
     if (!state) throw new HttpError(404, `No shopper with id ${userId}`);
     res.json({ success: true, data: state });
   });
@@ -127,10 +126,9 @@ export function createAdminRouter(deps: {
     const userId = intParam(req.params.userId, 'userId', 1, 2_147_483_647)!;
     const enabled = (req.body as { enabled?: unknown } | undefined)?.enabled;
     if (typeof enabled !== 'boolean') throw new HttpError(400, 'Body must be JSON {"enabled": true} or {"enabled": false}');
-    if (!(await shopperAlerts(db, userId))) throw new HttpError(404, `No shopper with id ${userId}`);
-    if (enabled) await optIn(db, userId);
-    else await optOut(db, userId, 'api', deps.clock.now());
-    res.json({ success: true, data: await shopperAlerts(db, userId) });
+    const state = await deps.preferences.setAll(userId, enabled);
+    if (!state) throw new HttpError(404, `No shopper with id ${userId}`);
+    res.json({ success: true, data: state });
   });
 
   router.post('/trigger-sale-check', act, async (_req, res) => {

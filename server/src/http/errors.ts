@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { html } from '../mail/html';
+import { html } from '../html';
 import { databaseUnavailableReason, isDatabaseUnavailableOrSlow } from '../db/pool';
 import { JobBusyError, UnknownJobError } from '../jobs/CronService';
 

@@ -1,17 +1,15 @@
 import { ErrorRequestHandler, Request, Response, Router } from 'express';
-import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { isDatabaseUnavailableOrSlow, type Db } from '../db/pool';
-import { maskedEmail, optOut, productNameOf, stopItemAlerts } from '../db/preferences';
+import { isDatabaseUnavailableOrSlow } from '../db/pool';
+import type { ShopperPreferences } from '../services/ShopperPreferences';
 import type { Catalogue } from '../mail/catalogue';
-import { html } from '../mail/html';
+import { html } from '../html';
 import { UnsubscribeScope, verifyUnsubscribe } from '../unsubscribe/tokens';
 import { shopperPage } from '../unsubscribe/pages';
 
 export interface UnsubscribeDeps {
-  db: Db;
-  clock: Clock;
+  preferences: ShopperPreferences;
   secret: string;
   text: Catalogue;
   lang: string;
@@ -27,7 +25,7 @@ export interface UnsubscribeDeps {
  * URL in an email. Both are idempotent; no login, the signed token is the permission.
  */
 export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
-  const { db, text } = deps;
+  const { preferences, text } = deps;
   const router = Router();
   // On every answer, errors included: the URL holds the token, and no other site may frame the button.
   router.use((_req, res, next) => {
@@ -44,8 +42,8 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   };
   const subject = async (scope: UnsubscribeScope) =>
     scope.type === 'item'
-      ? (await productNameOf(db, scope.wishlistId)) ?? '—'
-      : (await maskedEmail(db, scope.userId)) ?? '—';
+      ? (await preferences.productName(scope.wishlistId)) ?? '—'
+      : (await preferences.maskedAddress(scope.userId)) ?? '—';
 
   router.get('/:token', async (req, res) => {
     const scope = scopeOf(req, res);
@@ -61,8 +59,8 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   router.post('/:token', async (req, res) => {
     const scope = scopeOf(req, res);
     if (!scope) return;
-    if (scope.type === 'item') await stopItemAlerts(db, scope.wishlistId, scope.kind);
-    else await optOut(db, scope.userId, 'link', deps.clock.now());
+    if (scope.type === 'item') await preferences.stopItem(scope.wishlistId, scope.kind);
+    else await preferences.stopAll(scope.userId, 'link');
     const done = scope.type === 'item' ? text.page.doneItem(scope.kind, await subject(scope)) : text.page.doneAll;
     page(res, 200, text.page.doneTitle, html`<p>${done}</p>`);
   });

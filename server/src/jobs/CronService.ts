@@ -78,7 +78,8 @@ export interface RunStart {
   by: string | null;
 }
 
-export type JobHandler<T = unknown> = (ctx: RunStart) => Promise<T>;
+/** What a handler is given: how its run came about, and a logger that names the run on every line. */
+export type JobHandler<T = unknown> = (ctx: RunStart & { log: Logger }) => Promise<T>;
 
 export class UnknownJobError extends Error {
   constructor(readonly job: string) {
@@ -312,7 +313,8 @@ export class CronService {
       }
     };
     try {
-      const result = await job.handler(start);
+      const log = this.deps.logger.child({ job: job.name, runId, trigger, instanceId: record.instanceId });
+      const result = await job.handler({ ...start, log });
       record.result = result ?? null;
       await finish('succeeded');
       return result;

@@ -19,16 +19,14 @@ export function registerWishlistJobs(deps: {
   logger: Logger;
 }): void {
   const { cron, notifications, config, logger } = deps;
-  const add = (name: JobName, label: string, check: () => Promise<NotificationResult>) =>
-    cron.addJob(name, { ...config.jobs[name], description: JOB_DESCRIPTIONS[name] }, async (start) => {
-      const by = start.by ? ` (${start.trigger}, by ${start.by})` : '';
-      logger.info({ trigger: start.trigger, triggeredBy: start.by }, `🔄 Running wishlist ${label} check...${by}`);
-      const result = await check();
-      logger.info(`✅ Wishlist ${label} check complete: ${result.notified} notifications sent`);
-      if (result.errors > 0) logger.warn(`⚠️ ${result.errors} errors during wishlist ${label} check`);
+  const add = (name: JobName, label: string, check: (log: Logger) => Promise<NotificationResult>) =>
+    cron.addJob(name, { ...config.jobs[name], description: JOB_DESCRIPTIONS[name] }, async ({ log, by, trigger }) => {
+      log.info({ triggeredBy: by }, `🔄 Running wishlist ${label} check...${by ? ` (${trigger}, by ${by})` : ''}`);
+      const result = await check(log);
+      if (result.errors > 0) log.warn({ errors: result.errors }, `⚠️ ${result.errors} errors during wishlist ${label} check`);
       return result;
     });
-  add(SALE_JOB, 'sale', () => notifications.checkSales());
-  add(STOCK_JOB, 'stock', () => notifications.checkStock());
+  add(SALE_JOB, 'sale', (log) => notifications.checkSales({ log }));
+  add(STOCK_JOB, 'stock', (log) => notifications.checkStock({ log }));
   logger.info('✅ Wishlist notification cron jobs registered');
 }

@@ -1,5 +1,5 @@
 /** Applies pending migrations to the configured database (npm run migrate). */
-import { prepareDatabase } from '../runtime';
+import { prepareDatabase } from '../localDefaults';
 import { runScript } from './runScript';
 
 runScript('Migration', async ({ pool, logger, config }) => {

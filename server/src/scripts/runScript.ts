@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import { Config, ConfigError, loadConfig } from '../config/config';
 import { createLogger, Logger } from '../logger';
 import { createPool, describeDatabaseError } from '../db/pool';
-import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from '../runtime';
+import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from '../localDefaults';
 import { CronService } from '../jobs/CronService';
 import { createWishlistAlerts, WishlistAlerts } from '../wishlistAlerts';
 import { errorMessage } from '../errorMessage';

@@ -24,6 +24,13 @@ export interface NotificationResult {
   errors: number;
 }
 
+export interface CheckOptions {
+  /** Only these products (null or absent: every product). */
+  scope?: ProductScope;
+  /** The run's own logger (job, run id, trigger, instance on every line). */
+  log?: Logger;
+}
+
 export type DeliveryTotals = Pick<NotificationResult, 'notified' | 'emails' | 'errors'>;
 
 export interface CheckSettings {
@@ -100,13 +107,15 @@ export class WishlistNotificationService {
     return { products, queued, delivered };
   }
 
-  /** Every product (the scheduled check), or only `scope`. */
-  checkSales(scope: ProductScope = null): Promise<NotificationResult> {
-    return this.check('sale', scope, (client, now, timezone) => this.queueSales(client, now, timezone, scope));
+  /** Every product (the scheduled check), or only `scope`; `log` names the run on its lines. */
+  checkSales(opts: CheckOptions = {}): Promise<NotificationResult> {
+    const scope = opts.scope ?? null;
+    return this.check('sale', scope, opts.log, (client, now, timezone) => this.queueSales(client, now, timezone, scope));
   }
 
-  checkStock(scope: ProductScope = null): Promise<NotificationResult> {
-    return this.check('stock', scope, (client, now) => this.queueRestocks(client, now, scope));
+  checkStock(opts: CheckOptions = {}): Promise<NotificationResult> {
+    const scope = opts.scope ?? null;
+    return this.check('stock', scope, opts.log, (client, now) => this.queueRestocks(client, now, scope));
   }
 
   private queueSales(client: PoolClient, now: Date, timezone: string, scope: ProductScope): Promise<QueueResult> {
@@ -124,9 +133,10 @@ export class WishlistNotificationService {
   private async check(
     kind: AlertKind,
     scope: ProductScope,
+    log: Logger = this.deps.logger,
     queue: (client: PoolClient, now: Date, timezone: string) => Promise<QueueResult>,
   ): Promise<NotificationResult> {
-    const { pool, clock, logger, delivery } = this.deps;
+    const { pool, clock, delivery } = this.deps;
     const started = Date.now();
     const switchedOn = (await readShopTemplates(pool))[kind].active;
     const queued = await withTransaction(pool, async (client) => {
@@ -138,25 +148,26 @@ export class WishlistNotificationService {
       // switched on again is announced then.
       return switchedOn ? queue(client, now, timezone) : { checked: 0, queued: 0 };
     });
-    if (!switchedOn) logger.info(`⏸️  [${LABEL[kind]}] The shop's ${kind} alert template is switched off: nothing queued`);
-    else logger.info(`🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
-    await this.warnAboutData(kind, scope);
+    if (!switchedOn) log.info(`⏸️  [${LABEL[kind]}] The shop's ${kind} alert template is switched off: nothing queued`);
+    else log.info({ checked: queued.checked, queued: queued.queued }, `🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
+    await this.warnAboutData(kind, scope, log);
     const sent = await delivery.deliver(kind);
     const result: NotificationResult = { checked: queued.checked, notified: sent.notified, emails: sent.emails, errors: sent.errors };
     const skipped = sent.skipped ? `, ${sent.skipped} skipped (no longer due)` : '';
-    logger.info(
+    log.info(
+      { ...result, skipped: sent.skipped, durationMs: Date.now() - started },
       `✅ [${LABEL[kind]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked${skipped}`,
     );
     return result;
   }
 
   /** One warning per run counting the products whose data the rules cannot fully use. */
-  private async warnAboutData(kind: AlertKind, scope: ProductScope): Promise<void> {
+  private async warnAboutData(kind: AlertKind, scope: ProductScope, logger: Logger): Promise<void> {
     const counts = await countDataWarnings(this.deps.pool, scope);
     const entries = Object.entries(counts);
     if (entries.length === 0) return;
     const total = entries.reduce((n, [, c]) => n + c, 0);
-    this.deps.logger.warn(
+    logger.warn(
       { dataWarnings: counts },
       `⚠️ [${LABEL[kind]}] ${total} product(s) with data the rules cannot fully use: ${entries.map(([what, n]) => `${n} ${what}`).join(', ')}`,
     );

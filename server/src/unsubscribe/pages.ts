@@ -1,4 +1,4 @@
-import { html, SafeHtml } from '../mail/html';
+import { html, SafeHtml } from '../html';
 
 /** A small, self-contained page (no scripts, no external assets) in the shop's language. */
 export function shopperPage(p: { lang: string; shopName: string; shopUrl: string; title: string; body: SafeHtml | string }): string {

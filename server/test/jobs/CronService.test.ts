@@ -32,7 +32,11 @@ describe('CronService', () => {
     expect(handler).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(2_000);
     expect(handler).toHaveBeenCalledTimes(1);
-    expect(handler.mock.calls[0]).toEqual([{ trigger: 'scheduled', scheduledAt: new Date('2026-03-01T11:00:00.000Z'), by: null }]);
+    expect(handler.mock.calls[0]).toEqual([
+      { trigger: 'scheduled', scheduledAt: new Date('2026-03-01T11:00:00.000Z'), by: null, log: expect.objectContaining({ info: expect.any(Function) }) },
+    ]);
+    // The run's logger names the job and the run on every line.
+    expect(handler.mock.calls[0][0].log.bindings()).toMatchObject({ job: 'hourly', trigger: 'scheduled' });
     const job = cron.getJob('hourly')!;
     expect(job.lastRun).toMatchObject({ trigger: 'scheduled', status: 'succeeded', result: { checked: 3 }, error: null });
     expect(job.nextRun).toBe('2026-03-01T12:00:00.000Z');

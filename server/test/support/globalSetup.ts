@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { createPool } from '../../src/db/pool';
-import { prepareDatabase } from '../../src/runtime';
+import { prepareDatabase } from '../../src/localDefaults';
 import { silentLogger } from '../../src/logger';
 import { openServer } from './postgresServer';
 import { databaseUrl } from './urls';

@@ -1,4 +1,4 @@
-import { html, SafeHtml } from '../../mail/html';
+import { html, SafeHtml } from '../../html';
 import type { RunRow } from '../../db/jobRuns';
 
 const W = 600;

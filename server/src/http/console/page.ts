@@ -1,5 +1,5 @@
 import cronstrue from 'cronstrue';
-import { html, SafeHtml } from '../../mail/html';
+import { html, SafeHtml } from '../../html';
 import type { RunRow } from '../../db/jobRuns';
 import type { NotificationView } from '../../db/outbox/views';
 import type { JobHealth } from '../../jobs/health';

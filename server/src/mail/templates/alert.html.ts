@@ -1,4 +1,4 @@
-import { html, SafeHtml } from '../html';
+import { html, SafeHtml } from '../../html';
 import type { AlertView, ItemView, SectionView } from './view';
 
 // Inline styles and tables only: what Gmail, Outlook and Apple Mail all render.

@@ -1,10 +1,15 @@
+/**
+ * What the standalone server and the scripts set up for themselves where nothing is
+ * configured: the embedded PostgreSQL, the stand-in of the shop's tables, generated
+ * secrets kept under DATA_DIR. A host (the shop) brings its own and uses none of this.
+ */
 import { randomBytes } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs';
 import path from 'path';
+import type { Pool } from 'pg';
 import type { Config } from './config/config';
 import type { Logger } from './logger';
 import { ensureDatabase, startEmbeddedPostgres } from './db/embedded';
-import type { Pool } from 'pg';
 import { ensureShopStandIn } from './db/standin/shopStandIn';
 import { migrate } from './db/migrate';
 
