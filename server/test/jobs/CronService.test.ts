@@ -36,7 +36,7 @@ describe('CronService', () => {
       { trigger: 'scheduled', scheduledAt: new Date('2026-03-01T11:00:00.000Z'), by: null, log: expect.objectContaining({ info: expect.any(Function) }) },
     ]);
     // The run's logger names the job and the run on every line.
-    expect(handler.mock.calls[0][0].log.bindings()).toMatchObject({ job: 'hourly', trigger: 'scheduled' });
+    expect((handler.mock.calls[0] as unknown as [{ log: { bindings(): object } }])[0].log.bindings()).toMatchObject({ job: 'hourly', trigger: 'scheduled' });
     const job = cron.getJob('hourly')!;
     expect(job.lastRun).toMatchObject({ trigger: 'scheduled', status: 'succeeded', result: { checked: 3 }, error: null });
     expect(job.nextRun).toBe('2026-03-01T12:00:00.000Z');
