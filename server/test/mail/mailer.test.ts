@@ -92,10 +92,10 @@ describe.each([
     const source = make();
     const seen = collect(holdEnd(source, new Promise<void>((r) => (open = r))));
     feed(source, ['MAIL ', 'BODY']);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => seen.data === 'MAIL BODY', 'every byte to pass');
     expect(seen).toEqual({ data: 'MAIL BODY', ended: false, error: null });
     open();
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => seen.ended, 'the stream to end');
     expect(seen).toEqual({ data: 'MAIL BODY', ended: true, error: null });
   });
 
@@ -103,7 +103,7 @@ describe.each([
     const source = make();
     const seen = collect(holdEnd(source, Promise.reject(new Error('record failed'))));
     feed(source, ['MAIL']);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => seen.error !== null, 'the stream to fail');
     expect(seen.ended).toBe(false);
     expect(seen.error?.message).toBe('record failed');
   });
