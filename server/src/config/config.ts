@@ -1,6 +1,7 @@
 import { hostname } from 'os';
 import { parseShopMailEnv, ShopMailEnv } from '../mail/shopMailEnv';
 import { envReader, maskValue } from './envReader';
+import { validRecipient } from '../mail/address';
 
 export { maskValue };
 import { adminTokenProblem, isLocalAddress } from './checks';
@@ -157,7 +158,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const host = str('HOST', '0.0.0.0');
   if (!/^[A-Za-z0-9.:%-]+$/.test(host)) bad('HOST', host, 'expected an IP address or host name to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)');
   const unsubscribeMailto = raw('MAIL_UNSUBSCRIBE_MAILTO');
-  if (unsubscribeMailto !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(unsubscribeMailto)) {
+  if (unsubscribeMailto !== undefined && validRecipient(unsubscribeMailto) === null) {
     bad('MAIL_UNSUBSCRIBE_MAILTO', unsubscribeMailto, 'expected an email address (e.g. unsubscribe@shop.example)');
   }
 

@@ -24,14 +24,17 @@ export function envReader(env: Env, problems: string[]) {
 
   const str = (name: string, fallback: string) => raw(name) ?? fallback;
 
-  const bool = (name: string, fallback: boolean): boolean => {
+  /** true, false, or undefined when unset or not a yes/no value (then named in the problems). */
+  const flag = (name: string): boolean | undefined => {
     const v = raw(name);
-    if (v === undefined) return fallback;
+    if (v === undefined) return undefined;
     if (/^(true|1|yes|on)$/i.test(v)) return true;
     if (/^(false|0|no|off)$/i.test(v)) return false;
     bad(name, v, 'expected true or false');
-    return fallback;
+    return undefined;
   };
+
+  const bool = (name: string, fallback: boolean): boolean => flag(name) ?? fallback;
 
   const num = (name: string, fallback: number, opts: { integer?: boolean; min?: number; max?: number }): number => {
     const v = raw(name);
@@ -84,5 +87,5 @@ export function envReader(env: Env, problems: string[]) {
     return v as T;
   };
 
-  return { bad, raw, str, bool, num, url, timezone, schedule, oneOf };
+  return { bad, raw, str, flag, bool, num, url, timezone, schedule, oneOf };
 }

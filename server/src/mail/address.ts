@@ -4,8 +4,8 @@ const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 
 /**
- * The shopper's address if it is exactly one syntactically valid address (after trimming),
- * else null. The shop stores users.email as typed, so it may hold anything: a list, a
+ * The address if it is exactly one syntactically valid address (after trimming), else
+ * null: for shoppers, and for every address the settings name (senders, test addresses). The shop stores users.email as typed, so it may hold anything: a list, a
  * display name, line breaks. Such an address is never used, not even in part.
  */
 export function validRecipient(raw: string | null | undefined): string | null {

@@ -6,7 +6,8 @@ import { readRegionMailSettings, REGIONS, type Region, type RegionMailSettings }
 import { errorMessage } from '../errorMessage';
 import { maskSecrets } from '../maskSecrets';
 import type { Logger } from '../logger';
-import { isMailAddress, type ShopMailEnv } from './shopMailEnv';
+import type { ShopMailEnv } from './shopMailEnv';
+import { validRecipient } from './address';
 
 export type MailSourceKind = 'smtp-url' | 'region-settings' | 'shop-variables' | 'preview' | 'none';
 
@@ -88,7 +89,7 @@ export function resolveMailSource(region: Region, inputs: MailSourceInputs): Mai
   else if (kind === 'shop-variables' && shop?.testMode) testModeBy = SHOP_TEST_MODE_BY[shop.testModeBy];
   const testMode = testModeBy !== null;
   let testEmail: string | null = null;
-  if (rs?.smtpTestEmail && !isMailAddress(rs.smtpTestEmail)) {
+  if (rs?.smtpTestEmail && validRecipient(rs.smtpTestEmail) !== rs.smtpTestEmail) {
     // A bad address is not replaced by EMAIL_TEST_EMAIL: the admin meant another mailbox.
     notes.push(`smtp_test_email ${JSON.stringify(rs.smtpTestEmail)} in region_settings (${region}) is not an address`);
   } else {
@@ -146,7 +147,7 @@ function sender(
   notes: string[],
 ): string {
   let regionEmail = rs?.smtpFromEmail ?? null;
-  if (regionEmail && !isMailAddress(regionEmail)) {
+  if (regionEmail && validRecipient(regionEmail) !== regionEmail) {
     notes.push(`smtp_from_email ${JSON.stringify(regionEmail)} in region_settings (${region}) is not an address, not used`);
     regionEmail = null;
   }

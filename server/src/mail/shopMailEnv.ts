@@ -3,7 +3,8 @@
  * "Email path", step 4.2), so the module can fall back to the server the shop already uses.
  */
 
-import { maskSecrets } from '../maskSecrets';
+import { envReader } from '../config/envReader';
+import { validRecipient } from './address';
 
 type Env = Record<string, string | undefined>;
 
@@ -34,22 +35,10 @@ export interface ShopMailEnv {
 
 const DEFAULT_PORT = 587;
 
-/**
- * A bare address that is safe to put in a header: one @, no spaces, no control
- * characters, and none of the characters that would start a name, a group or a list.
- */
-export function isMailAddress(value: string): boolean {
-  return /^[^\s\x00-\x1f\x7f@<>()[\]\\,;:"]+@[^\s\x00-\x1f\x7f@<>()[\]\\,;:"]+$/.test(value);
-}
-
 /** Parses the shop's mail variables once; bad values are listed, not thrown, for the config loader's one message. */
 export function parseShopMailEnv(env: Env): ShopMailEnv {
   const problems: string[] = [];
-  const bad = (name: string, value: string, why: string) => problems.push(`${name}=${JSON.stringify(maskSecrets(value))}: ${why}`);
-  const raw = (name: string): string | undefined => {
-    const v = env[name];
-    return v === undefined || v.trim() === '' ? undefined : v.trim();
-  };
+  const { bad, raw, flag: bool } = envReader(env, problems);
   const first = (...names: string[]): { name: string; value: string } | undefined => {
     for (const name of names) {
       const value = raw(name);
@@ -57,18 +46,10 @@ export function parseShopMailEnv(env: Env): ShopMailEnv {
     }
     return undefined;
   };
-  const bool = (name: string): boolean | undefined => {
-    const v = raw(name);
-    if (v === undefined) return undefined;
-    if (/^(true|1|yes|on)$/i.test(v)) return true;
-    if (/^(false|0|no|off)$/i.test(v)) return false;
-    bad(name, v, 'expected true or false');
-    return undefined;
-  };
   const address = (name: string): string | null => {
     const v = raw(name);
     if (v === undefined) return null;
-    if (isMailAddress(v)) return v;
+    if (validRecipient(v) === v) return v;
     bad(name, v, 'expected a bare email address (e.g. qa@shop.example)');
     return null;
   };
