@@ -80,17 +80,16 @@ export function createSmtpMailer(server: SmtpServer, opts: { poolSize: number })
 /**
  * Applied to every message. Alert emails are mostly Latin text, for which nodemailer
  * would choose quoted-printable anyway; saying so spares it counting the characters of
- * every part and header to decide (4–11% of its CPU per message in a mail-only loop:
- * README, Scale).
+ * every part and header to decide (measured in docs/benchmarks.md).
  */
 export const MESSAGE_DEFAULTS = { textEncoding: 'quoted-printable' } as const;
 
 /**
  * Ends `message` only once `gate` has settled, or fails it with the gate's reason.
  * nodemailer's compiled message is a Transform (its last stage adds the final newline):
- * its flush waits for the gate. An extra stage would do the same at 60–70 µs of CPU per
- * message (the stream's setup and teardown, not its eight chunks); any other kind of
- * stream still goes through one.
+ * its flush waits for the gate. An extra stage would do the same at a higher cost per
+ * message (its setup and teardown; docs/design.md); any other kind of stream still goes
+ * through one.
  */
 export function holdEnd(message: Readable, gate: Promise<void>): Readable {
   if (!(message instanceof Transform)) return pipeline(message, new HoldEnd(gate), () => undefined);
