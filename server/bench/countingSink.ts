@@ -1,13 +1,24 @@
 import { AddressInfo } from 'net';
 import { SMTPServer } from 'smtp-server';
 
+/** One message the sink accepted: when (Date.now() as the reply went out), to whom, and its raw data if kept. */
+export interface AcceptedMessage {
+  at: number;
+  to: string[];
+  data: Buffer | null;
+}
+
 /**
  * An SMTP server that accepts everything and only counts: per recipient, so the bench
  * can check every due shopper got exactly one email of each kind, without parsing costs.
+ * The latency bench also hears of each message as it is accepted (`onAccepted`), with its
+ * raw data when `keepData` is on (off, the data is read and dropped, as for the counts).
  */
 export class CountingSink {
   readonly perRecipient = new Map<string, number>();
   messages = 0;
+  keepData = false;
+  onAccepted: ((message: AcceptedMessage) => void) | null = null;
   private server!: SMTPServer;
   port = 0;
 
@@ -18,11 +29,14 @@ export class CountingSink {
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
       onData: (stream, session, callback) => {
-        stream.on('data', () => undefined);
+        const chunks: Buffer[] | null = sink.keepData ? [] : null;
+        stream.on('data', (chunk: Buffer) => chunks?.push(chunk));
         stream.on('end', () => {
           sink.messages++;
-          for (const r of session.envelope.rcptTo) sink.perRecipient.set(r.address, (sink.perRecipient.get(r.address) ?? 0) + 1);
+          const to = session.envelope.rcptTo.map((r) => r.address);
+          for (const r of to) sink.perRecipient.set(r, (sink.perRecipient.get(r) ?? 0) + 1);
           callback();
+          sink.onAccepted?.({ at: Date.now(), to, data: chunks ? Buffer.concat(chunks) : null });
         });
       },
     });

@@ -40,7 +40,8 @@ export async function main(): Promise<void> {
       const reason = `abandoned: the instance shut down and the run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}`;
       const n = await coordinator.abandonOwnRuns(reason).catch(() => 0);
       logger.warn(`${n} job run(s) did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; marked abandoned, exiting`);
-      server?.closeAllConnections();
+      // A manual trigger waiting for the run has been answered 503 (abandoned); its
+      // connection closes once that answer is out, below.
     }
     if (!(await withTimeout(httpClosed, 5000))) {
       server?.closeAllConnections();

@@ -22,6 +22,7 @@ import type { Mountable } from './http/app';
 import { createHealthRouter } from './http/healthRouter';
 import { createMetricsRouter } from './http/metricsRouter';
 import { AdminAccess, shopSessionAccess } from './http/access';
+import { AuthFailures } from './http/authFailures';
 import { shopTimezone } from './db/timezone';
 import { Watch } from './services/Watch';
 import { ShopperPreferences } from './services/ShopperPreferences';
@@ -164,27 +165,29 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
   };
   const text = catalogueFor(config.shopLocale);
   const preferences = new ShopperPreferences({ db: pool, clock });
+  const failures = new AuthFailures({ logger });
   const access =
     deps.access === 'shop-session'
       ? shopSessionAccess({ db: pool, view: config.adminViewAuthority, manage: config.adminManageAuthority })
       : deps.access;
+  const gate = { token: adminToken, access, failures };
   return {
     notifications,
     delivery,
     mail,
     routers: {
       admin: createAdminRouter({
-        cron, db: pool, adminToken, access, preferences, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
+        cron, db: pool, gate, preferences, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
       }),
       console: createConsoleRouter({
-        cron, db: pool, adminToken, access, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
+        cron, db: pool, adminToken, access, failures, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
         previews: mail, clock, logger, overview, watch: () => watch.status(),
       }),
       unsubscribe: createUnsubscribeRouter({
         preferences, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
         shopName: config.shopName, shopUrl: config.frontendUrl,
       }),
-      metrics: createMetricsRouter({ metrics, adminToken, access, public: config.metricsPublic, logger }),
+      metrics: createMetricsRouter({ metrics, gate, public: config.metricsPublic, logger }),
       health: createHealthRouter({ pool, logger, overview, watch: () => watch.status() }),
     },
     paths: {
@@ -196,6 +199,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     productsChanged,
     start: () => watch.start(),
     close: async () => {
+      failures.close();
       await watch.stop();
       await mail.close();
     },

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/pool';
 import { HttpError } from './errors';
+import type { AuthFailures } from './authFailures';
 
 /** Who is calling the admin API, the console or /metrics, and what they may do. */
 export interface AdminCaller {
@@ -44,13 +45,26 @@ export async function apiCaller(req: Request, token: string, access?: AdminAcces
   return caller;
 }
 
+/** How an admin request proves who it is: the token, the host's sign-in, and the failure limit. */
+export interface AdminGate {
+  token: string;
+  access?: AdminAccess;
+  failures: AuthFailures;
+}
+
 /** Guards a router: the caller may view (res.locals.caller holds them), and for `act`, act. */
-export function requireAdmin(token: string, access: AdminAccess | undefined, need: 'view' | 'act'): RequestHandler {
+export function requireAdmin(gate: AdminGate, need: 'view' | 'act'): RequestHandler {
   return async (req, res, next) => {
     let caller: AdminCaller | undefined = res.locals.caller;
     if (!caller) {
+      gate.failures.refuseIfLimited(req, res);
       res.set('WWW-Authenticate', 'Bearer realm="wishlist-jobs"'); // read by clients on a 401 only
-      caller = await apiCaller(req, token, access);
+      try {
+        caller = await apiCaller(req, gate.token, gate.access);
+      } catch (err) {
+        if (req.get('authorization') !== undefined) gate.failures.record(req); // a wrong token, not a missing one
+        throw err;
+      }
       res.removeHeader('WWW-Authenticate');
     }
     if (!caller.canView || (need === 'act' && !caller.canAct)) {

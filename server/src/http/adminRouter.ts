@@ -8,9 +8,12 @@ import type { ShopperPreferences } from '../services/ShopperPreferences';
 import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
 import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
-import { AdminAccess, requireAdmin } from './access';
+import { AdminGate, requireAdmin } from './access';
+import { bodyDeadline } from './bodyDeadline';
 import type { WatchStatus } from '../services/Watch';
 import { errorHandler, HttpError } from './errors';
+
+const BODY_DEADLINE_MS = 10_000;
 
 const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
@@ -67,9 +70,8 @@ function paged<T extends { id: string }>(rows: T[], limit: number): { rows: T[];
 export function createAdminRouter(deps: {
   cron: CronService;
   db: Db;
-  adminToken: string;
-  /** The host's sign-in, beside the bearer token. */
-  access?: AdminAccess;
+  /** The admin token, the host's sign-in beside it, and the failure limit. */
+  gate: AdminGate;
   preferences: ShopperPreferences;
   logger: Logger;
   /** Each job with its shared history and health (WishlistAlerts.overview). */
@@ -81,10 +83,10 @@ export function createAdminRouter(deps: {
 }): Router {
   const { cron, db } = deps;
   const router = Router();
-  router.use(requireAdmin(deps.adminToken, deps.access, 'view'));
-  const act = requireAdmin(deps.adminToken, deps.access, 'act');
+  router.use(requireAdmin(deps.gate, 'view'));
+  const act = requireAdmin(deps.gate, 'act');
   // After the token check: a caller without one cannot make the server read a body.
-  router.use(express.json({ limit: '100kb' }));
+  router.use(bodyDeadline(BODY_DEADLINE_MS), express.json({ limit: '100kb' }));
 
   router.get('/status', async (_req, res) => {
     const [{ jobs, warning }, mail, watch] = await Promise.all([deps.overview(), deps.describeMail(), deps.watch()]);

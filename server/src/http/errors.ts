@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import { html } from '../html';
 import { databaseUnavailableReason, isDatabaseUnavailableOrSlow } from '../db/pool';
-import { JobBusyError, UnknownJobError } from '../jobs/CronService';
+import { JobBusyError, RunAbandonedError, UnknownJobError } from '../jobs/CronService';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -19,10 +19,15 @@ export const notFound: RequestHandler = (req) => {
 /** The one place errors become responses: JSON, never an HTML stack trace. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    // Already answered (a body that missed its deadline, then failed to parse): nothing to add.
+    if (res.headersSent) return;
     let status = 500;
     let message = 'Internal server error';
     if (err instanceof HttpError) {
       status = err.status;
+      message = err.message;
+    } else if (err instanceof RunAbandonedError) {
+      status = 503;
       message = err.message;
     } else if (err instanceof JobBusyError) {
       status = 409;

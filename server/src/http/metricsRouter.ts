@@ -1,15 +1,15 @@
 import { RequestHandler, Router } from 'express';
 import type { Logger } from '../logger';
 import type { WishlistMetrics } from '../metrics/metrics';
-import { AdminAccess, requireAdmin } from './access';
+import { AdminGate, requireAdmin } from './access';
 import { errorHandler } from './errors';
 
 /** GET / (mounted at /metrics): Prometheus text, for callers who may view (token or the host's sign-in), unless public. */
 export function createMetricsRouter(deps: {
-  metrics: WishlistMetrics; adminToken: string; access?: AdminAccess; public: boolean; logger: Logger;
+  metrics: WishlistMetrics; gate: AdminGate; public: boolean; logger: Logger;
 }): Router {
   const router = Router();
-  const guard: RequestHandler = deps.public ? (_req, _res, next) => next() : requireAdmin(deps.adminToken, deps.access, 'view');
+  const guard: RequestHandler = deps.public ? (_req, _res, next) => next() : requireAdmin(deps.gate, 'view');
   router.get('/', guard, async (_req, res) => {
     const { registry } = deps.metrics;
     res.type(registry.contentType).send(await registry.metrics());

@@ -3,7 +3,8 @@ import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import { previousFireTime } from './fireTimes';
 import {
-  FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunCoordinator, RunStart, UnknownJobError,
+  FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunAbandonedError, RunCoordinator, RunStart,
+  UnknownJobError,
 } from './types';
 
 export * from './types';
@@ -25,6 +26,8 @@ interface Job {
 export class CronService {
   private readonly jobs = new Map<string, Job>();
   private readonly finishedListeners: Array<(run: FinishedRun) => void> = [];
+  /** Manual triggers waiting for their run: told when shutdown cuts the run off. */
+  private readonly waitingTriggers = new Map<(err: Error) => void, string>();
   private started = false;
   private stopped = false;
 
@@ -112,7 +115,12 @@ export class CronService {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
-      return await Promise.race([all, timeout]);
+      const finished = await Promise.race([all, timeout]);
+      if (!finished) {
+        const reason = `the instance shut down before it finished (SHUTDOWN_TIMEOUT_MS=${timeoutMs})`;
+        for (const [abandon, job] of this.waitingTriggers) abandon(new RunAbandonedError(job, reason));
+      }
+      return finished;
     } finally {
       clearTimeout(timer);
     }
@@ -136,7 +144,15 @@ export class CronService {
     const job = this.jobs.get(name);
     if (!job) throw new UnknownJobError(name);
     if (job.current) throw new JobBusyError(name);
-    return this.run(job, { trigger: 'manual', scheduledAt: null, by: opts.by ?? null });
+    const run = this.run(job, { trigger: 'manual', scheduledAt: null, by: opts.by ?? null });
+    let abandon!: (err: Error) => void;
+    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
+    this.waitingTriggers.set(abandon, job.name);
+    try {
+      return await Promise.race([run, abandoned]);
+    } finally {
+      this.waitingTriggers.delete(abandon);
+    }
   }
 
   private runScheduled(name: string, scheduledAt: Date): void {

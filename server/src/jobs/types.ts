@@ -91,3 +91,11 @@ export class JobBusyError extends Error {
     this.name = 'JobBusyError';
   }
 }
+
+/** A manual run's caller hears this when shutdown cut the run off before it finished. */
+export class RunAbandonedError extends Error {
+  constructor(readonly job: string, reason: string) {
+    super(`The ${job} run was abandoned: ${reason}`);
+    this.name = 'RunAbandonedError';
+  }
+}

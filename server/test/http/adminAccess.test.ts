@@ -4,6 +4,7 @@ import pino from 'pino';
 import { Writable } from 'stream';
 import { createApp } from '../../src/http/app';
 import { AdminAccess, shopSessionAccess } from '../../src/http/access';
+import { AuthFailures } from '../../src/http/authFailures';
 import { CronService } from '../../src/jobs/CronService';
 import { createPool } from '../../src/db/pool';
 import { loadConfig } from '../../src/config/config';
@@ -163,5 +164,40 @@ describe('the console token sign-in', () => {
     } finally {
       await s.close();
     }
+  });
+});
+
+describe('failed sign-ins', () => {
+  test('twenty wrong tokens from one address in a minute: then 429 with Retry-After, even for the right one; other routes alike', async () => {
+    const s = await startStack();
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect((await request(s.app).get(`${API}/status`).set('Authorization', 'Bearer wrong-guess')).status).toBe(401);
+      }
+      const limited = await request(s.app).get(`${API}/status`).set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect((await request(s.app).post('/admin/wishlist-jobs/sign-in').type('form').send({ token: ADMIN_TOKEN })).status).toBe(429);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('one warning a minute sums the failures up by address, never showing what was tried', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    let now = 0;
+    const failures = new AuthFailures({ logger, limit: 3, now: () => now });
+    const req = (ip: string) => ({ ip }) as Request;
+    const res = { set: () => undefined } as unknown as import('express').Response;
+    for (const ip of ['10.0.0.1', '10.0.0.1', '10.0.0.2']) failures.record(req(ip));
+    expect(() => failures.refuseIfLimited(req('10.0.0.2'), res)).not.toThrow();
+    failures.record(req('10.0.0.1'));
+    expect(() => failures.refuseIfLimited(req('10.0.0.1'), res)).toThrow('Too many failed sign-ins');
+    now += 61_000;
+    expect(() => failures.refuseIfLimited(req('10.0.0.1'), res)).not.toThrow();
+    failures.close();
+    expect(lines).toEqual([expect.objectContaining({ level: 40, failures: 4, addresses: { '10.0.0.1': 3, '10.0.0.2': 1 } })]);
+    expect(JSON.stringify(lines)).not.toContain('wrong-guess');
   });
 });

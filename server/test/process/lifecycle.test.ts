@@ -61,9 +61,14 @@ describe('server lifecycle across restarts', () => {
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE products IN ACCESS EXCLUSIVE MODE');
-      void server.post('/api/admin/wishlist-jobs/trigger-sale-check').catch(() => undefined);
+      const trigger = server.post('/api/admin/wishlist-jobs/trigger-sale-check');
       await runStarted(f.db);
       server.child.kill('SIGTERM');
+      // The request that started the run is answered, not cut off: 503, saying why.
+      expect(await trigger).toEqual({
+        status: 503,
+        body: { success: false, error: expect.stringMatching(/^The wishlist-sale-check run was abandoned: the instance shut down .*SHUTDOWN_TIMEOUT_MS=800/) },
+      });
       expect(await server.exited).toBe(0);
       const { rows } = await f.db.pool.query('SELECT status, error FROM wishlist_alert_runs');
       expect(rows).toEqual([{ status: 'abandoned', error: expect.stringContaining('SHUTDOWN_TIMEOUT_MS=800') }]);

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger';
 import { consolePage, CONSOLE_PATH, signInPage } from './page';
 import { ConsoleSessions, readCookie, SESSION_COOKIE } from './session';
 import type { AdminAccess, AdminCaller } from '../access';
+import type { AuthFailures } from '../authFailures';
 import type { WatchStatus } from '../../services/Watch';
 
 // A Map, not an object: a name such as 'constructor' or '__proto__' must find nothing.
@@ -35,6 +36,8 @@ export interface ConsoleDeps {
   adminToken: string;
   /** The host's sign-in, beside the admin-token sign-in. */
   access?: AdminAccess;
+  /** Failed sign-ins per client address: a limit, and a summary in the log. */
+  failures: AuthFailures;
   /** Where a visitor without a sign-in is sent when `access` is given (the shop's sign-in page). */
   signInUrl: string;
   /** Secure cookies (production): never sent over plain http. */
@@ -108,8 +111,10 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.post('/sign-in', async (req, res) => {
+    deps.failures.refuseIfLimited(req, res);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || !sessions.tokenMatches(token.trim())) {
+      deps.failures.record(req);
       res.status(401).type('html').send(signInPage('That token is not right. Use ADMIN_API_TOKEN, or the contents of .data/admin-token.'));
       return;
     }
