@@ -10,13 +10,11 @@ export async function productNameOf(db: Db, wishlistId: number): Promise<string 
   return rows[0]?.name ?? null;
 }
 
-/** Turns off one wishlist row's alerts of one kind: the same flag the account page sets. */
+/** Stops one wishlist row's alerts of one kind (the link under an item); a second call changes nothing. */
 export async function stopItemAlerts(db: Db, wishlistId: number, kind: AlertKind): Promise<void> {
   await db.query(
-    kind === 'sale'
-      ? 'UPDATE wishlists SET notify_on_sale = false WHERE id = $1 AND notify_on_sale'
-      : 'UPDATE wishlists SET notify_on_stock = false WHERE id = $1 AND notify_on_stock',
-    [wishlistId],
+    'INSERT INTO wishlist_alert_item_optouts (wishlist_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+    [wishlistId, kind],
   );
 }
 
@@ -46,8 +44,15 @@ export async function optOut(db: Db, userId: number, source: 'link' | 'api', now
 }
 
 /** Lets alerts to a shopper go out again (the account page's "turn alerts on"). */
+/** Lets every alert to a shopper go out again, including items they stopped one by one. */
 export async function optIn(db: Db, userId: number): Promise<void> {
-  await db.query('DELETE FROM wishlist_alert_optouts WHERE user_id = $1', [userId]);
+  await db.query(
+    `WITH items AS (
+       DELETE FROM wishlist_alert_item_optouts x USING wishlists w WHERE w.id = x.wishlist_id AND w.user_id = $1
+     )
+     DELETE FROM wishlist_alert_optouts WHERE user_id = $1`,
+    [userId],
+  );
 }
 
 /** Null when there is no such shopper. */

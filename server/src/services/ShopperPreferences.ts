@@ -10,7 +10,7 @@ import { maskedEmail, optIn, optOut, productNameOf, shopperAlerts, ShopperAlerts
 export class ShopperPreferences {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
-  /** Stops one wishlist row's alerts of one kind: the shop's own notify_on_sale / notify_on_stock. */
+  /** Stops one wishlist row's alerts of one kind (kept in the module's own table, beside the shop's notify flags). */
   stopItem(wishlistId: number, kind: AlertKind): Promise<void> {
     return stopItemAlerts(this.deps.db, wishlistId, kind);
   }

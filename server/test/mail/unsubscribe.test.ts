@@ -52,7 +52,8 @@ describe('one-click unsubscribe', () => {
   const linkPath = (url: string) => new URL(url).pathname;
   const state = async (wishlistId: number, userId: number) => {
     const { rows } = await s.db.pool.query(
-      `SELECT w.notify_on_sale, w.notify_on_stock, EXISTS (SELECT 1 FROM wishlist_alert_optouts o WHERE o.user_id = $2) AS opted_out
+      `SELECT w.notify_on_sale, w.notify_on_stock, EXISTS (SELECT 1 FROM wishlist_alert_optouts o WHERE o.user_id = $2) AS opted_out,
+              ARRAY(SELECT kind FROM wishlist_alert_item_optouts x WHERE x.wishlist_id = w.id ORDER BY kind) AS stopped
          FROM wishlists w WHERE w.id = $1`,
       [wishlistId, userId],
     );
@@ -85,7 +86,7 @@ describe('one-click unsubscribe', () => {
     expect(page.type).toBe('text/html');
     expect(page.text).toContain('Stop sale alerts for Racing Wheel?');
     expect(page.text).toMatch(/<form method="post" action="">[\s\S]*<button type="submit">Unsubscribe<\/button>/);
-    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false });
+    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false, stopped: [] });
 
     for (let i = 0; i < 2; i++) {
       const res = await request(s.app).post(itemLink).type('form').send('List-Unsubscribe=One-Click');
@@ -93,7 +94,8 @@ describe('one-click unsubscribe', () => {
       expect(res.headers.location).toBeUndefined();
       expect(res.text).toContain('You will get no more sale alerts for Racing Wheel.');
     }
-    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: false, notify_on_stock: true, opted_out: false });
+    // The shop's own flags are left as they are: the stop is the module's record.
+    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false, stopped: ['sale'] });
 
     // A deeper cut is not announced any more; a restock still is.
     await updateProduct(s.db.pool, productId, { salePrice: 100 });
@@ -141,8 +143,12 @@ describe('one-click unsubscribe', () => {
     expect((await request(s.app).put(path).set(auth).send({ enabled: 'yes' })).status).toBe(400);
     expect((await request(s.app).put(`/api/admin/wishlist-jobs/shoppers/999999/alerts`).set(auth).send({ enabled: true })).status).toBe(404);
     expect((await request(s.app).put(path).send({ enabled: true })).status).toBe(401);
+    // An item stopped from its own link is turned back on too.
+    await request(s.app).post(linkPath(mail.text.match(/Stop sale alerts for this item: (\S+)/)![1])).type('form').send('List-Unsubscribe=One-Click');
+    expect((await state(wishlistId, user.id)).stopped).toEqual(['sale']);
     const on = await request(s.app).put(path).set(auth).send({ enabled: true });
     expect(on.body.data).toEqual({ userId: user.id, enabled: true, optedOutAt: null, source: null });
+    expect((await state(wishlistId, user.id)).stopped).toEqual([]);
 
     await updateProduct(s.db.pool, productId, { salePrice: 90 });
     expect(await s.check('sale')).toMatchObject({ emails: 1 });
@@ -159,6 +165,6 @@ describe('one-click unsubscribe', () => {
         expect(res.text).toContain('This unsubscribe link is not valid.');
       }
     }
-    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false });
+    expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false, stopped: [] });
   });
 });

@@ -52,11 +52,20 @@ CREATE TABLE wishlist_alert_seen (
 );
 
 -- Shoppers who asked for no wishlist alerts at all (the "stop all wishlist alerts" link, or
--- the account page). Stopping one item's alerts needs no table: it turns off that wishlist
--- row's own notify_on_sale / notify_on_stock, the shop's own preference.
+-- the account page).
 CREATE TABLE wishlist_alert_optouts (
   user_id integer PRIMARY KEY,
   created_at timestamptz NOT NULL DEFAULT now(),
   -- 'link' (one-click unsubscribe) or 'api' (the shop's account page)
   source text NOT NULL
+);
+
+-- One wishlist row's alerts of one kind stopped from an email's link. Kept here, not in the
+-- shop's notify_on_sale / notify_on_stock: the module writes to the shop's tables only what
+-- the shop made for it (last_*_notified_at and its mail logs). Both stop the alerts.
+CREATE TABLE wishlist_alert_item_optouts (
+  wishlist_id integer NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('sale', 'stock')),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (wishlist_id, kind)
 );

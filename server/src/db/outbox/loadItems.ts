@@ -49,8 +49,8 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
          WHEN p.id IS NULL THEN 'product deleted'
          WHEN p.deleted_at IS NOT NULL THEN 'product deleted'
          WHEN NOT wishlist_alert_visible(p.status, p.deleted_at) THEN 'product not visible (status ' || coalesce(p.status, 'null') || ')'
-         WHEN n.kind = 'sale' AND w.notify_on_sale IS NOT TRUE THEN 'sale alerts turned off'
-         WHEN n.kind = 'stock' AND w.notify_on_stock IS NOT TRUE THEN 'stock alerts turned off'
+         WHEN n.kind = 'sale' AND (w.notify_on_sale IS NOT TRUE OR xi.wishlist_id IS NOT NULL) THEN 'sale alerts turned off'
+         WHEN n.kind = 'stock' AND (w.notify_on_stock IS NOT TRUE OR xi.wishlist_id IS NOT NULL) THEN 'stock alerts turned off'
          WHEN n.kind = 'sale' AND NOT wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
                                                              p.sale_start_date, p.sale_end_date, $4::text, $2::timestamptz)
            THEN 'no longer on sale'
@@ -65,6 +65,7 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
   LEFT JOIN users u ON u.id = n.user_id
   LEFT JOIN wishlist_alert_optouts x ON x.user_id = n.user_id
   LEFT JOIN wishlists w ON w.id = n.wishlist_id
+  LEFT JOIN wishlist_alert_item_optouts xi ON xi.wishlist_id = n.wishlist_id AND xi.kind = n.kind
   LEFT JOIN products p ON p.id = n.product_id
   LEFT JOIN wishlist_alert_products o ON o.product_id = n.product_id
   LEFT JOIN LATERAL (

@@ -33,6 +33,7 @@ WITH candidates AS (
     JOIN wishlist_alert_products o ON o.product_id = p.id
     LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
    WHERE w.notify_on_sale AND o.sale_live
+     AND NOT EXISTS (SELECT 1 FROM wishlist_alert_item_optouts x WHERE x.wishlist_id = w.id AND x.kind = 'sale')
      AND ($5::float8 = 0 OR coalesce(o.sale_observed_at, '-infinity') <= $1::timestamptz - make_interval(secs => $5::float8))
      AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
      AND wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
