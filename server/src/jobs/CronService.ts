@@ -3,9 +3,9 @@ import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import { previousFireTime } from './fireTimes';
 import {
-  FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunAbandonedError, RunCoordinator, RunStart,
-  UnknownJobError,
+  FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunCoordinator, RunStart, UnknownJobError,
 } from './types';
+import { WaitingTriggers } from './waitingTriggers';
 
 export * from './types';
 
@@ -27,7 +27,7 @@ export class CronService {
   private readonly jobs = new Map<string, Job>();
   private readonly finishedListeners: Array<(run: FinishedRun) => void> = [];
   /** Manual triggers waiting for their run: told when shutdown cuts the run off. */
-  private readonly waitingTriggers = new Map<(err: Error) => void, string>();
+  private readonly waitingTriggers = new WaitingTriggers();
   private started = false;
   private stopped = false;
 
@@ -116,10 +116,7 @@ export class CronService {
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
       const finished = await Promise.race([all, timeout]);
-      if (!finished) {
-        const reason = `the instance shut down before it finished (SHUTDOWN_TIMEOUT_MS=${timeoutMs})`;
-        for (const [abandon, job] of this.waitingTriggers) abandon(new RunAbandonedError(job, reason));
-      }
+      if (!finished) this.waitingTriggers.abandonAll(`the instance shut down before it finished (SHUTDOWN_TIMEOUT_MS=${timeoutMs})`);
       return finished;
     } finally {
       clearTimeout(timer);
@@ -144,15 +141,7 @@ export class CronService {
     const job = this.jobs.get(name);
     if (!job) throw new UnknownJobError(name);
     if (job.current) throw new JobBusyError(name);
-    const run = this.run(job, { trigger: 'manual', scheduledAt: null, by: opts.by ?? null });
-    let abandon!: (err: Error) => void;
-    const abandoned = new Promise<never>((_, reject) => (abandon = reject));
-    this.waitingTriggers.set(abandon, job.name);
-    try {
-      return await Promise.race([run, abandoned]);
-    } finally {
-      this.waitingTriggers.delete(abandon);
-    }
+    return this.waitingTriggers.wait(job.name, this.run(job, { trigger: 'manual', scheduledAt: null, by: opts.by ?? null }));
   }
 
   private runScheduled(name: string, scheduledAt: Date): void {

@@ -1,3 +1,4 @@
+import { RunAbandonedError } from '../../src/jobs/types';
 import { CronService, JobBusyError, UnknownJobError } from '../../src/jobs/CronService';
 import { silentLogger } from '../../src/logger';
 
@@ -128,13 +129,14 @@ describe('CronService', () => {
   test('stop(timeout) gives up waiting after the timeout and says so', async () => {
     const gate = deferred();
     cron.addJob('stuck', { schedule: '* * * * *', enabled: true, description: 'd', timezone: UTC }, () => gate.promise);
-    const run = cron.trigger('stuck');
+    const run = cron.trigger('stuck').catch((err) => err);
     const result = cron.stop(1000);
     await jest.advanceTimersByTimeAsync(1000);
     await expect(result).resolves.toBe(false);
     expect(cron.getJob('stuck')!.running).toBe(true);
+    // The caller that triggered it is told, rather than left waiting.
+    expect(await run).toBeInstanceOf(RunAbandonedError);
     gate.resolve();
-    await run;
   });
 
   test('unknown jobs, duplicate names and invalid schedules are refused', async () => {

@@ -5,8 +5,9 @@ import { errorMessage } from '../../errorMessage';
 import type { Region } from '../../domain';
 import { ClaimedMessage, releaseMessages, renewMessageLeases } from '../../db/outbox/claim';
 import { loadItems, OutboxItem, skipStale } from '../../db/outbox/loadItems';
+import { groupIntoEmails } from './groupIntoEmails';
 import { markFailed, markSent } from '../../db/outbox/record';
-import { INVALID_RECIPIENT, validRecipient } from '../../mail/address';
+import { INVALID_RECIPIENT } from '../../mail/address';
 import type { MailRoute } from '../../mail/routes';
 import { ComposeContext, composeEmail, Ready } from './compose';
 import { describeMailError, isMailServerUnavailable, isPermanentMailError, retryDelayMs } from './retryPolicy';
@@ -129,46 +130,14 @@ export class DeliveryRun {
       return;
     }
     claimed.forEach((m) => this.held.add(m.id));
-    const { ready, stale, empty } = await this.prepare(claimed);
+    const items = await loadItems(pool, claimed.map((m) => m.id), {
+      now: clock.now(), minDropPercent: this.deps.settings.saleMinDropPercent, timezone: this.deps.timezone,
+    });
+    const { ready, stale, empty } = groupIntoEmails(claimed, items);
     await skipStale(pool, stale, empty, clock.now());
     empty.forEach((id) => this.held.delete(id));
     this.total.skipped += stale.length;
     this.buffer.push(...ready);
-  }
-
-  /** Loads the claimed messages' items, drops the stale ones, and makes one email per shopper. */
-  private async prepare(claimed: ClaimedMessage[]) {
-    const { pool, clock, settings } = this.deps;
-    const items = await loadItems(pool, claimed.map((m) => m.id), {
-      now: clock.now(), minDropPercent: settings.saleMinDropPercent, timezone: this.deps.timezone,
-    });
-    const fresh = new Map<string, OutboxItem[]>();
-    for (const item of items) {
-      if (item.staleReason) continue;
-      const list = fresh.get(item.messageId) ?? [];
-      list.push(item);
-      fresh.set(item.messageId, list);
-    }
-    // One email per shopper and region: their messages of both kinds, merged (a digest when held back).
-    const byShopper = new Map<string, Ready>();
-    for (const m of claimed) {
-      const list = fresh.get(m.id);
-      if (!list) continue;
-      const key = `${m.userId}:${m.region}`;
-      const ready = byShopper.get(key) ?? {
-        ids: [], userId: m.userId, region: m.region, attempts: 0, held: false, to: validRecipient(list[0].email), items: [],
-      };
-      ready.ids.push(m.id);
-      ready.attempts = Math.max(ready.attempts, m.attempts);
-      ready.held ||= m.held;
-      ready.items.push(...list);
-      byShopper.set(key, ready);
-    }
-    return {
-      ready: [...byShopper.values()],
-      stale: items.filter((i) => i.staleReason),
-      empty: claimed.filter((m) => !fresh.has(m.id)).map((m) => m.id),
-    };
   }
 
   /** Sends one email; once SMTP accepted it, `recorded` settles when its sent record is written. */
