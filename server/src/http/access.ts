@@ -45,6 +45,19 @@ export async function apiCaller(req: Request, token: string, access?: AdminAcces
   return caller;
 }
 
+/** True when a browser says the request comes from another site (Origin, or Sec-Fetch-Site). */
+function crossSite(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.get('origin');
+  if (!origin) return false;
+  try {
+    return new URL(origin).host !== req.get('host');
+  } catch {
+    return true;
+  }
+}
+
 /** How an admin request proves who it is: the token, the host's sign-in, and the failure limit. */
 export interface AdminGate {
   token: string;
@@ -57,18 +70,27 @@ export function requireAdmin(gate: AdminGate, need: 'view' | 'act'): RequestHand
   return async (req, res, next) => {
     let caller: AdminCaller | undefined = res.locals.caller;
     if (!caller) {
-      gate.failures.refuseIfLimited(req, res);
       res.set('WWW-Authenticate', 'Bearer realm="wishlist-jobs"'); // read by clients on a 401 only
       try {
         caller = await apiCaller(req, gate.token, gate.access);
       } catch (err) {
-        if (req.get('authorization') !== undefined) gate.failures.record(req); // a wrong token, not a missing one
+        // A wrong token (not a missing one) counts; past the limit its address hears 429.
+        // A right one always passes: behind a proxy many callers share one address.
+        if (req.get('authorization') !== undefined) {
+          gate.failures.record(req);
+          gate.failures.refuseIfLimited(req, res);
+        }
         throw err;
       }
       res.removeHeader('WWW-Authenticate');
     }
     if (!caller.canView || (need === 'act' && !caller.canAct)) {
       throw new HttpError(403, `${caller.who} may not ${need === 'act' ? 'run checks or change alerts' : 'see the wishlist jobs'}`);
+    }
+    if (need === 'act' && caller.who !== 'token' && crossSite(req)) {
+      // A browser session's cookie rides along on a form posted from any site: an action
+      // must come from the same site (the console's own requests, or a same-origin page).
+      throw new HttpError(403, 'Cross-site requests may not run checks or change alerts');
     }
     res.locals.caller = caller;
     next();

@@ -5,9 +5,11 @@ import { HttpError } from './errors';
 const WINDOW_MS = 60_000;
 
 /**
- * Failed admin sign-ins and bearer checks, per client address: after `limit` in a minute,
- * that address gets 429 with Retry-After until the oldest failure leaves the minute. One
- * WARN line a minute sums the failures up (how many, from where); never what was tried.
+ * Failed admin sign-ins and bearer checks, per client address: past `limit` in a minute,
+ * that address's failures are answered 429 with Retry-After until the oldest leaves the
+ * minute (a right token or session is never refused: behind a proxy many callers share
+ * one address). One WARN line a minute sums the failures up (how many, from where);
+ * never what was tried.
  */
 export class AuthFailures {
   private readonly recent = new Map<string, number[]>();
@@ -21,8 +23,9 @@ export class AuthFailures {
     const address = req.ip ?? 'unknown';
     const now = this.now();
     const times = (this.recent.get(address) ?? []).filter((t) => t > now - WINDOW_MS);
-    this.recent.set(address, times);
-    if (times.length < (this.deps.limit ?? 20)) return;
+    if (times.length === 0) this.recent.delete(address);
+    else this.recent.set(address, times);
+    if (times.length <= (this.deps.limit ?? 20)) return;
     const retryAfter = Math.max(1, Math.ceil((times[0] + WINDOW_MS - now) / 1000));
     res.set('Retry-After', String(retryAfter));
     throw new HttpError(429, `Too many failed sign-ins from this address; try again in ${retryAfter} s`);

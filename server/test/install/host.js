@@ -34,10 +34,12 @@ async function main() {
     missedRunPolicy: config.missedRunPolicy,
   });
   const alerts = createWishlistAlerts({ pool, logger, cron, config, access: 'shop-session' });
-  for (const name of ['admin', 'console', 'unsubscribe', 'metrics']) app.use(alerts.paths[name], alerts.routers[name]);
+  for (const name of ['admin', 'console', 'unsubscribe', 'metrics', 'health']) app.use(alerts.paths[name], alerts.routers[name]);
 
   const server = app.listen(Number(process.env.PORT || 0), () => console.log(`shop listening on ${server.address().port}`));
-  await cron.start();
+  // As the README says: the scheduled checks, then the watch.
+  cron.start().catch((err) => logger.error({ err }, 'Catching up on missed runs failed'));
+  alerts.start();
 
   process.once('SIGTERM', async () => {
     server.close();

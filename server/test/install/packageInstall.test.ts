@@ -62,6 +62,8 @@ describe('installing the packed module into a host shaped like the shop', () => 
         ADMIN_API_TOKEN: TOKEN, UNSUBSCRIBE_SECRET: 'install-test-unsubscribe-secret-0123456789', SESSION_SECRET: 'host-session-secret',
         PUBLIC_URL: 'https://simfab.com', FRONTEND_URL: 'https://simfab.com', FRONTEND_URL_EU: 'https://simfab.eu',
         WISHLIST_SALE_CHECK_ENABLED: 'false', WISHLIST_STOCK_CHECK_ENABLED: 'false', WISHLIST_SALE_SETTLE_SECONDS: '0',
+        // The watch looks once at start; the test then drives the checks itself.
+        WISHLIST_WATCH_INTERVAL_SECONDS: '3600',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -76,6 +78,10 @@ describe('installing the packed module into a host shaped like the shop', () => 
         fetch(`http://127.0.0.1:${port}${p}`, { method, headers: token ? { Authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
 
       expect((await call('GET', '/api/admin/wishlist-jobs/status', null)).status).toBe(401);
+      expect((await call('GET', '/healthz', null)).status).toBe(200);
+      const watching = async () => ((await (await call('GET', '/api/admin/wishlist-jobs/status')).json()) as any).data.watch;
+      await waitFor(async () => (await watching()).lookedAt !== null, "the host's watch to look");
+      expect(await watching()).toMatchObject({ enabled: true, holder: expect.any(String), health: 'healthy' });
       expect((await call('GET', '/api/admin/wishlist-jobs/status')).status).toBe(200);
       // The module looks first (as its checks and watch do), then the shop changes two products.
       expect((await call('POST', '/api/admin/wishlist-jobs/trigger-stock-check')).status).toBe(200);

@@ -1,5 +1,8 @@
 import { addToWishlist, insertProduct, insertUser, startSale, updateProduct } from '../support/factories';
 import request from 'supertest';
+import { claimMessages } from '../../src/db/outbox/claim';
+import { loadItems } from '../../src/db/outbox/loadItems';
+import { markFailed, markSent } from '../../src/db/outbox/record';
 import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
 
 describe('delivering wishlist alerts', () => {
@@ -207,5 +210,30 @@ describe('delivering wishlist alerts', () => {
     expect(s.sink.to(user.email)).toHaveLength(0);
     const { rows } = await s.db.pool.query('SELECT status, error FROM wishlist_alert_items WHERE user_id = $1', [user.id]);
     expect(rows).toEqual([{ status: 'skipped', error: 'out of stock again' }]);
+  });
+
+  test("a deliverer whose lease ran out records nothing over the one that took its message since", async () => {
+    const user = await insertUser(s.db.pool);
+    await wishlistedOnSale(user.id, 'Wheel', 200, 150);
+    await s.sink.pause();
+    await s.check('sale'); // queued; delivery failed and will retry
+    await s.sink.resume();
+    s.clock.advanceHours(1);
+    const claimed = await claimMessages(s.db.pool, 'sale', {
+      now: s.clock.now(), limit: 10, owner: 'slow-instance', leaseMs: 60_000, cap: 0, kinds: ['sale'], regions: ['us'], saleSettleSeconds: 0,
+    });
+    expect(claimed).toHaveLength(1);
+    const items = await loadItems(s.db.pool, [claimed[0].id], { now: s.clock.now(), minDropPercent: 0, timezone: 'UTC' });
+    const log = { templateType: 'wishlist_sale_notification', recipient: user.email, recipientName: null, subject: 's', metadata: { messageId: '<x@y>' } };
+    // Another instance (a different owner) comes late with its outcome: nothing changes.
+    await markFailed(s.db.pool, [{ messageIds: [claimed[0].id], error: 'late', retryAt: null, items, log }], s.clock.now(), 'other-instance');
+    await markSent(s.db.pool, [{ messageIds: [claimed[0].id], emailId: '<x@y>', response: '250', items, log }], s.clock.now(), 'other-instance');
+    const { rows } = await s.db.pool.query(`SELECT status, locked_by FROM wishlist_alert_messages`);
+    expect(rows).toEqual([{ status: 'sending', locked_by: 'slow-instance' }]);
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM email_logs')).rows[0].n).toBe(0);
+    // Its owner's record counts.
+    await markSent(s.db.pool, [{ messageIds: [claimed[0].id], emailId: '<x@y>', response: '250', items, log }], s.clock.now(), 'slow-instance');
+    expect((await s.db.pool.query(`SELECT status FROM wishlist_alert_messages`)).rows).toEqual([{ status: 'sent' }]);
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM email_logs')).rows[0].n).toBe(1);
   });
 });

@@ -155,3 +155,28 @@ describe.each<Via>(['service', 'http'])('sale alerts (through the %s)', (via) =>
     expect(s.sink.to(user.email)).toHaveLength(1);
   });
 });
+
+describe('the sale rules at send time', () => {
+  let s: Stack;
+  beforeEach(async () => {
+    s = await startStack();
+  });
+  afterEach(() => s.close());
+
+  test('S4 at send time: a cut queued but not yet sent, then raised above the price announced, is not sent', async () => {
+    const user = await insertUser(s.db.pool);
+    const productId = await insertProduct(s.db.pool, { regularPrice: 200 });
+    await addToWishlist(s.db.pool, user.id, productId);
+    await startSale(s.db.pool, productId, 150);
+    await s.check('sale');
+    await updateProduct(s.db.pool, productId, { salePrice: 120 });
+    s.sink.failNext(1, { code: 451, message: 'try again later' });
+    expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 1 }); // queued; the mail server said later
+    await updateProduct(s.db.pool, productId, { salePrice: 180 });
+    s.clock.advanceHours(1); // past the retry
+    expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 0 });
+    expect(s.sink.to(user.email)).toHaveLength(1);
+    const { rows } = await s.db.pool.query(`SELECT status, error FROM wishlist_alert_items ORDER BY id`);
+    expect(rows[1]).toEqual({ status: 'skipped', error: 'price no longer below the one announced' });
+  });
+});

@@ -65,6 +65,18 @@ describe('the watch: alerts within seconds of a change', () => {
     expect(mail.map((m) => m.subject)).toEqual(['On sale: Wheel and 1 more from your wishlist']);
   });
 
+  test("a restock goes out at once, even while another of the shopper's sales is settling", async () => {
+    s = await startStack({ WISHLIST_SALE_SETTLE_SECONDS: '120' });
+    const user = await insertUser(s.db.pool);
+    const [wheel, pedals] = [await insertProduct(s.db.pool, { name: 'Wheel' }), await insertProduct(s.db.pool, { name: 'Pedals', stock: 0 })];
+    for (const p of [wheel, pedals]) await addToWishlist(s.db.pool, user.id, p);
+    await look();
+    await startSale(s.db.pool, wheel, 80);
+    await updateProduct(s.db.pool, pedals, { stock: 4 });
+    expect(await look()).toMatchObject({ queued: 1, emails: 1 });
+    expect(s.sink.to(user.email).map((m) => m.subject)).toEqual(['Back in stock: Pedals from your wishlist']);
+  });
+
   test('a sale that starts by the clock alone (no row changes) is caught at the next look', async () => {
     s = await startStack();
     const { user, productId } = await shopperWith();

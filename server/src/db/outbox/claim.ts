@@ -24,8 +24,9 @@ export interface ClaimedMessage {
  * then go out together as one digest. cap 0: no cap.
  *
  * Settling: a shopper who has another wishlisted sale of the same store still settling
- * gets their message when it has settled, so items that become due within the settle
- * time come in one email. A message waits so at most twice the settle time.
+ * gets their sale message when that one has settled (restocks go at once), so sales that
+ * become due within the settle time come in one email. A message waits so at most twice
+ * the settle time.
  */
 export async function claimMessages(
   db: Db,
@@ -65,7 +66,7 @@ export async function claimMessages(
          JOIN products pr ON pr.id = w.product_id AND pr.region = p.region
          JOIN wishlist_alert_products o ON o.product_id = w.product_id AND o.sale_live
               AND o.sale_observed_at > $2::timestamptz - make_interval(secs => $9::float8)
-        WHERE $9::float8 > 0 AND p.created_at > $2::timestamptz - make_interval(secs => 2 * $9::float8)
+        WHERE $1 = 'sale' AND $9::float8 > 0 AND p.created_at > $2::timestamptz - make_interval(secs => 2 * $9::float8)
           AND p.user_id NOT IN (SELECT user_id FROM capped)
         GROUP BY p.id
      ), gathering AS (

@@ -57,6 +57,9 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
          WHEN n.kind = 'sale' AND split_part(n.occurrence, ':', 1)::int IS DISTINCT FROM o.sale_epoch THEN 'superseded by a newer sale'
          WHEN n.kind = 'sale' AND NOT wishlist_alert_big_enough(wishlist_alert_cents(p.regular_price), wishlist_alert_cents(p.sale_price), $3::numeric)
            THEN 'discount now below WISHLIST_SALE_MIN_DROP_PERCENT'
+         WHEN n.kind = 'sale' AND s.sale_epoch = o.sale_epoch
+              AND NOT wishlist_alert_deeper_cut(wishlist_alert_cents(p.sale_price), s.sale_price, $3::numeric)
+           THEN 'price no longer below the one announced'
          WHEN n.kind = 'stock' AND NOT wishlist_alert_in_stock(p.stock, p.in_stock) THEN 'out of stock again'
          WHEN n.kind = 'stock' AND n.occurrence::int IS DISTINCT FROM o.stock_epoch THEN 'superseded by a newer restock'
        END AS "staleReason"
@@ -68,6 +71,7 @@ SELECT n.id::text AS "notificationId", n.message_id::text AS "messageId", n.kind
   LEFT JOIN wishlist_alert_item_optouts xi ON xi.wishlist_id = n.wishlist_id AND xi.kind = n.kind
   LEFT JOIN products p ON p.id = n.product_id
   LEFT JOIN wishlist_alert_products o ON o.product_id = n.product_id
+  LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = n.wishlist_id
   LEFT JOIN LATERAL (
     SELECT i.image_url FROM product_images i WHERE i.product_id = n.product_id
      ORDER BY i.is_primary IS TRUE DESC, i.sort_order NULLS LAST, i.id LIMIT 1) img ON true

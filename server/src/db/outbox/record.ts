@@ -39,6 +39,7 @@ shop_emails AS (
          l.metadata, ${status === 'sent' ? '$now::timestamptz::timestamp' : 'NULL'}, $now::timestamptz::timestamp
     FROM unnest($log_type::text[], $log_to::text[], $log_name::text[], $log_subject::text[], $log_error::text[], $log_meta::jsonb[])
          AS l(template_type, recipient, recipient_name, subject, error, metadata)
+   WHERE l.metadata->>'messageId' IN (SELECT email_key FROM item_values)
   RETURNING id, metadata->>'messageId' AS email_key
 ), shop_items AS (
   INSERT INTO wishlist_notifications (wishlist_id, notification_type, email_sent, email_sent_at, email_log_id,
@@ -58,10 +59,14 @@ function numbered(sql: string, names: string[]): string {
   return names.reduce((text, name, i) => text.replaceAll(`$${name}`, `$${i + 1}`), sql);
 }
 
+// The items of the messages this deliverer still owned (msgs): a deliverer whose lease ran
+// out while it worked (a stall) records nothing over the one that took the message since.
 const ITEM_VALUES = `item_values AS (
-  SELECT * FROM unnest($item_id::bigint[], $item_wishlist::int[], $item_regular::numeric[], $item_sale::numeric[],
-                       $item_stock::int[], $item_kind::text[], $item_occurrence::text[], $item_email::text[])
+  SELECT i.* FROM unnest($item_id::bigint[], $item_wishlist::int[], $item_regular::numeric[], $item_sale::numeric[],
+                         $item_stock::int[], $item_kind::text[], $item_occurrence::text[], $item_email::text[])
            AS i(id, wishlist_id, regular_price, sale_price, stock, kind, occurrence, email_key)
+    JOIN wishlist_alert_items n ON n.id = i.id
+   WHERE n.message_id IN (SELECT id FROM msgs)
 )`;
 
 const ITEM_PARAMS = ['item_id', 'item_wishlist', 'item_regular', 'item_sale', 'item_stock', 'item_kind', 'item_occurrence', 'item_email'];
@@ -97,8 +102,8 @@ const MARK_SENT = numbered(
      UPDATE wishlist_alert_messages m SET status = 'sent', sent_at = $now, smtp_response = s.response, email_id = s.email_id,
             last_error = NULL, locked_until = NULL, updated_at = $now
        FROM unnest($msg_id::bigint[], $msg_email::text[], $msg_response::text[]) AS s(id, email_id, response)
-      WHERE m.id = s.id
-     RETURNING 1
+      WHERE m.id = s.id AND m.status = 'sending' AND m.locked_by = $owner
+     RETURNING m.id
    ), ${ITEM_VALUES}, items AS (
      UPDATE wishlist_alert_items n SET status = 'sent', sent_at = $now, updated_at = $now, error = NULL,
             regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock
@@ -126,7 +131,7 @@ const MARK_SENT = numbered(
      RETURNING 1
    ), ${SHOP_LOGS('sent')}
    SELECT 1`,
-  ['now', 'msg_id', 'msg_email', 'msg_response', ...ITEM_PARAMS, ...LOG_PARAMS],
+  ['now', 'owner', 'msg_id', 'msg_email', 'msg_response', ...ITEM_PARAMS, ...LOG_PARAMS],
 );
 
 /**
@@ -134,11 +139,12 @@ const MARK_SENT = numbered(
  * (with the prices that were in the email), what each shopper has now been told, the
  * shop's last_*_notified_at, and the shop's logs.
  */
-export async function markSent(db: Queryable, sent: SentRecord[], now: Date): Promise<void> {
+export async function markSent(db: Queryable, sent: SentRecord[], now: Date, owner: string): Promise<void> {
   if (sent.length === 0) return;
   const messages = sent.flatMap((s) => s.messageIds.map((id) => ({ id, emailId: s.emailId, response: s.response })));
   await db.query({ name: 'wishlist_alert_mark_sent', text: MARK_SENT, values: [
     now,
+    owner,
     messages.map((m) => m.id),
     messages.map((m) => m.emailId),
     messages.map((m) => m.response),
@@ -164,29 +170,30 @@ const MARK_FAILED = numbered(
         SET status = CASE WHEN f.retry_at IS NULL THEN 'failed' ELSE 'pending' END,
             next_attempt_at = coalesce(f.retry_at, m.next_attempt_at),
             last_error = f.error, locked_until = NULL, updated_at = $now
-       FROM f WHERE m.id = f.id
-     RETURNING 1
+       FROM f WHERE m.id = f.id AND m.status = 'sending' AND m.locked_by = $owner
+     RETURNING m.id
    ), items AS (
      UPDATE wishlist_alert_items n
         SET error = f.error, updated_at = $now,
             status = CASE WHEN f.retry_at IS NULL THEN 'failed' ELSE n.status END
-       FROM f WHERE n.message_id = f.id AND n.status = 'queued'
+       FROM f WHERE n.message_id = f.id AND n.status = 'queued' AND n.message_id IN (SELECT id FROM msgs)
      RETURNING 1
    ), ${ITEM_VALUES}, ${SHOP_LOGS('failed')}
    SELECT 1`,
-  ['now', 'f_id', 'f_error', 'f_retry', ...ITEM_PARAMS, ...LOG_PARAMS],
+  ['now', 'owner', 'f_id', 'f_error', 'f_retry', ...ITEM_PARAMS, ...LOG_PARAMS],
 );
 
 /**
  * Records failed sends: retried later, or failed for good with the reason on every item.
  * Only a final failure reaches the shop's logs (they keep outcomes, not attempts).
  */
-export async function markFailed(db: Db, failed: FailedRecord[], now: Date): Promise<void> {
+export async function markFailed(db: Db, failed: FailedRecord[], now: Date, owner: string): Promise<void> {
   if (failed.length === 0) return;
   const rows = failed.flatMap((f) => f.messageIds.map((id) => ({ id, error: f.error, retryAt: f.retryAt })));
   const final = failed.filter((f) => f.retryAt === null);
   await db.query(MARK_FAILED, [
     now,
+    owner,
     rows.map((r) => r.id),
     rows.map((r) => r.error),
     rows.map((r) => r.retryAt),

@@ -111,10 +111,10 @@ export function createConsoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.post('/sign-in', async (req, res) => {
-    deps.failures.refuseIfLimited(req, res);
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || !sessions.tokenMatches(token.trim())) {
       deps.failures.record(req);
+      deps.failures.refuseIfLimited(req, res);
       res.status(401).type('html').send(signInPage('That token is not right. Use ADMIN_API_TOKEN, or the contents of .data/admin-token.'));
       return;
     }

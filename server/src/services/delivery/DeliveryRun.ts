@@ -47,7 +47,7 @@ export class DeliveryRun {
       onAccepted?: (items: OutboxItem[], at: Date) => void;
     },
   ) {
-    this.writer = new SentWriter((records) => markSent(deps.pool, records, deps.clock.now()), deps.logger, deps.settings.concurrency);
+    this.writer = new SentWriter((records) => markSent(deps.pool, records, deps.clock.now(), deps.settings.instanceId), deps.logger, deps.settings.concurrency);
   }
 
   async execute(): Promise<DeliveryResult> {
@@ -149,7 +149,7 @@ export class DeliveryRun {
       // Never retried: the address will not get better by waiting.
       await previous;
       logger.warn({ messageIds: m.ids, userId: m.userId }, `❌ Wishlist alert ${m.ids.join(', ')} failed for good: ${INVALID_RECIPIENT}`);
-      await markFailed(pool, [{ messageIds: m.ids, error: INVALID_RECIPIENT, retryAt: null, items: m.items, log }], clock.now());
+      await markFailed(pool, [{ messageIds: m.ids, error: INVALID_RECIPIENT, retryAt: null, items: m.items, log }], clock.now(), settings.instanceId);
       return { outcome: 'failed' };
     }
     let response: string;
@@ -167,7 +167,7 @@ export class DeliveryRun {
         { messageIds: m.ids, attempt: m.attempts, error, retryAt },
         giveUp ? `❌ Wishlist alert ${label} failed for good: ${error}` : `⚠️ Wishlist alert ${label} failed; will retry: ${error}`,
       );
-      await markFailed(pool, [{ messageIds: m.ids, error, retryAt, items: m.items, log }], clock.now());
+      await markFailed(pool, [{ messageIds: m.ids, error, retryAt, items: m.items, log }], clock.now(), settings.instanceId);
       return { outcome: isMailServerUnavailable(err) ? 'server-down' : 'failed' };
     }
     if (logger.isLevelEnabled('debug')) {
