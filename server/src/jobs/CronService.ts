@@ -6,6 +6,7 @@ import {
   FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunCoordinator, RunStart, UnknownJobError,
 } from './types';
 import { WaitingTriggers } from './waitingTriggers';
+import { runningRecord } from './runRecord';
 
 export * from './types';
 
@@ -196,20 +197,7 @@ export class CronService {
   private async execute(job: Job, start: RunStart, runId: string | null): Promise<unknown> {
     const { trigger } = start;
     const started = Date.now();
-    const record: JobRun = {
-      id: runId,
-      job: job.name,
-      slot: start.scheduledAt?.toISOString() ?? null,
-      trigger,
-      triggeredBy: start.by,
-      instanceId: this.deps.coordinator?.instanceId ?? null,
-      startedAt: new Date(started).toISOString(),
-      finishedAt: null,
-      durationMs: null,
-      status: 'running',
-      result: null,
-      error: null,
-    };
+    const record = runningRecord(job.name, start, { id: runId, instanceId: this.deps.coordinator?.instanceId ?? null, started });
     job.lastRun = record;
     const finish = async (status: 'succeeded' | 'failed') => {
       record.finishedAt = new Date().toISOString();

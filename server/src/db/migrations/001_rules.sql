@@ -35,7 +35,7 @@ CREATE OR REPLACE FUNCTION wishlist_alert_on_sale(
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
   SELECT coalesce(is_on_sale
      AND sale_price > 0 AND regular_price > 0
-     AND round(sale_price::float8::numeric, 2) < round(regular_price::float8::numeric, 2)
+     AND wishlist_alert_cents(sale_price) < wishlist_alert_cents(regular_price)
      AND (price_min IS NULL OR price_max IS NULL OR price_min = price_max)
      AND (starts IS NULL OR (starts AT TIME ZONE tz) <= at)
      AND (ends IS NULL OR (ends AT TIME ZONE tz) > at), false)
