@@ -6,8 +6,10 @@ import type { MailRouter } from './routes';
 
 /**
  * Each region's mail as the shop's settings say now (MailSources re-reads them at most
- * once a minute). One mailer per distinct server, kept until close(): regions that share
- * a server share its connection pool.
+ * once a minute). One mailer per distinct server: regions that share a server share its
+ * connection pool, and a server no region uses any more (its settings changed) has its
+ * pool closed. A send caught in that moment fails as the mail server going away does,
+ * and is retried.
  */
 export function createMailRouter(deps: {
   sources: MailSources;
@@ -19,9 +21,17 @@ export function createMailRouter(deps: {
   mailer?: Mailer;
 }): MailRouter {
   const mailers = new Map<string, Mailer>();
+  const inUse = new Map<Region, string>();
   const mailerFor = (source: MailSource): Mailer => {
     if (deps.mailer) return deps.mailer;
     const key = source.kind === 'preview' ? 'preview' : source.key;
+    const before = inUse.get(source.region);
+    inUse.set(source.region, key);
+    if (before && before !== key && ![...inUse.values()].includes(before)) {
+      const old = mailers.get(before);
+      mailers.delete(before);
+      old?.close().catch(() => undefined);
+    }
     let mailer = mailers.get(key);
     if (!mailer) {
       mailer = source.kind === 'preview'
