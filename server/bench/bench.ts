@@ -206,6 +206,7 @@ const SALE_DUE = `
   JOIN wishlist_alert_products o ON o.product_id = p.id
   LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
  WHERE w.notify_on_sale AND o.sale_live
+   AND NOT EXISTS (SELECT 1 FROM wishlist_alert_item_optouts xi WHERE xi.wishlist_id = w.id AND xi.kind = 'sale')
    AND coalesce(o.sale_observed_at, '-infinity') <= $2::timestamptz - make_interval(secs => $4::float8)
    AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
    AND wishlist_alert_on_sale(p.is_on_sale, p.sale_price, p.regular_price, p.price_min, p.price_max,
@@ -225,6 +226,7 @@ const STOCK_DUE = `
   JOIN wishlist_alert_products o ON o.product_id = p.id
   LEFT JOIN wishlist_alert_seen s ON s.wishlist_id = w.id
  WHERE w.notify_on_stock AND o.stock_live
+   AND NOT EXISTS (SELECT 1 FROM wishlist_alert_item_optouts xi WHERE xi.wishlist_id = w.id AND xi.kind = 'stock')
    AND coalesce(o.stock_observed_at, '-infinity') <= $1::timestamptz - make_interval(secs => $3::float8)
    AND wishlist_alert_visible(p.status, p.deleted_at) AND p.region IN ('us', 'eu')
    AND wishlist_alert_in_stock(p.stock, p.in_stock)
