@@ -66,9 +66,23 @@ export interface DeliveryDeps {
  * with that reason.
  */
 export class AlertDelivery {
+  /** The delivery in progress in this process: the next waits for it (see deliver). */
+  private current: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: DeliveryDeps) {}
 
-  async deliver(kind: AlertKind): Promise<DeliveryResult> {
+  /**
+   * Delivers the due messages of one kind. Deliveries in one process run one after another
+   * (the watch's and a scheduled check's may be asked for at once): the crash bound counts
+   * the workers of one delivery, one accepted and unrecorded message each.
+   */
+  deliver(kind: AlertKind): Promise<DeliveryResult> {
+    const run = this.current.catch(() => undefined).then(() => this.deliverNow(kind));
+    this.current = run;
+    return run;
+  }
+
+  private async deliverNow(kind: AlertKind): Promise<DeliveryResult> {
     const { pool, router, clock, settings } = this.deps;
     const templates = await readShopTemplates(pool);
     const kinds = ALERT_KINDS.filter((k) => templates[k].active);
