@@ -35,30 +35,21 @@ import { openServer } from '../test/support/postgresServer';
 import { databaseUrl } from '../test/support/urls';
 import { CountingSink } from './countingSink';
 import { Progress } from './progress';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a number, got ${process.argv[i + 1]}`);
-  return v;
-}
+import { generateShop, numberArg } from './shopData';
 
 const smoke = process.argv.includes('--smoke');
-const W = arg('wishlists', 1_000_000);
-const P = arg('products', Math.max(10, Math.round(W / 10)));
-const U = arg('users', Math.max(10, Math.round(W / 5)));
-const ON_SALE = arg('on-sale', 0.1);
-const RESTOCKED = arg('restocked', 0.05);
-const EU = arg('eu', 0.3);
-const POOL_SIZE = arg('smtp-pool', 5);
-const BATCH = arg('batch', 500);
+const W = numberArg('wishlists', 1_000_000);
+const P = numberArg('products', Math.max(10, Math.round(W / 10)));
+const U = numberArg('users', Math.max(10, Math.round(W / 5)));
+const ON_SALE = numberArg('on-sale', 0.1);
+const RESTOCKED = numberArg('restocked', 0.05);
+const EU = numberArg('eu', 0.3);
+const POOL_SIZE = numberArg('smtp-pool', 5);
+const BATCH = numberArg('batch', 500);
 const SAMPLE = Math.min(10_000, W);
 const EXPLAIN = process.argv.includes('--explain');
 
 const UNSUBSCRIBE_SECRET = 'bench-unsubscribe-secret-0123456789abcdef';
-// users.password is NOT NULL in the shop (a bcrypt hash); nobody logs in here.
-const PASSWORD_HASH = '$2b$10$benchbenchbenchbenchbenchbenchbenchbenchbenchbenchbe';
 
 const ms = (t: number) => (t < 10_000 ? `${t.toFixed(0)} ms` : `${(t / 1000).toFixed(1)} s`);
 const mb = (b: number) => `${(b / 1048576).toFixed(0)} MB`;
@@ -78,13 +69,17 @@ async function cpuTime<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [result, (used.user + used.system) / 1000];
 }
 
-/** Samples RSS while `work` runs; returns its peak. */
+/**
+ * Samples RSS while `work` runs; returns its peak. memoryUsage.rss() only: the full
+ * memoryUsage() also collects the heap's statistics, a cost the sampled work would pay
+ * and the bare pool (not sampled) would not.
+ */
 async function peakRss<T>(work: () => Promise<T>): Promise<[T, number]> {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 25);
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 25);
   try {
     const result = await work();
-    return [result, Math.max(peak, process.memoryUsage().rss)];
+    return [result, Math.max(peak, process.memoryUsage.rss())];
   } finally {
     clearInterval(timer);
   }
@@ -125,48 +120,6 @@ function benchConfig(smtpUrl: string) {
 }
 type BenchConfig = ReturnType<typeof benchConfig>;
 
-/** The shop's rows, as its admin, CSV import and shoppers would have written them. */
-async function generate(pool: Pool): Promise<void> {
-  const chunks = async (label: string, total: number, size: number, sql: string, extra: unknown[] = []) => {
-    const bar = new Progress(label, total);
-    for (let from = 1; from <= total; from += size) {
-      const to = Math.min(total, from + size - 1);
-      await pool.query(sql, [from, to, ...extra]);
-      bar.tick(to - from + 1);
-    }
-    bar.finish();
-  };
-  // Explicit ids (the wishlists below and the sale and restock sets name rows by id), then
-  // the sequences moved past them.
-  await chunks(`users (${n(U)})`, U, 50_000,
-    `INSERT INTO users (id, email, password, first_name)
-     SELECT i, 'user' || i || '@bench.example', $3, 'User' || i FROM generate_series($1::int, $2::int) i`, [PASSWORD_HASH]);
-  // As the shop's createProduct writes them: prices as real, in_stock '1'/'0' from stock,
-  // backorders 'no', low_stock_amount 5; one region each, sku and slug unique per region.
-  await chunks(`products (${n(P)})`, P, 50_000,
-    `INSERT INTO products (id, sku, name, slug, status, region, regular_price, stock, in_stock, backorders_allowed, low_stock_amount)
-     SELECT i, 'SKU-' || i, 'Product ' || i, 'product-' || i, 'active',
-            CASE WHEN ${inEu('i')} THEN 'eu' ELSE 'us' END,
-            (99.99 + i % 900)::real,
-            CASE WHEN ${inRestock('i')} THEN 0 ELSE 10 END,
-            CASE WHEN ${inRestock('i')} THEN '0' ELSE '1' END,
-            'no', 5
-       FROM generate_series($1::int, $2::int) i`);
-  await chunks(`wishlists (${n(W)})`, W, 100_000,
-    `INSERT INTO wishlists (user_id, product_id)
-     SELECT (i % $3) + 1, ((i / $3) * 7919 + i) % $4 + 1 FROM generate_series($1::int, $2::int) i
-     ON CONFLICT DO NOTHING`, [U, P]);
-  await pool.query(`SELECT setval(pg_get_serial_sequence('users', 'id'), $1), setval(pg_get_serial_sequence('products', 'id'), $2)`, [U, P]);
-  // The shop's own mail so far (an order confirmation per shopper): a live shop's
-  // email_logs is not empty. Delivery's record statement references it (the foreign key
-  // of wishlist_notifications), and PostgreSQL plans that key's check once per connection:
-  // planned against an empty table, it scans the whole table on every check after.
-  await chunks(`email_logs (${n(U)})`, U, 50_000,
-    `INSERT INTO email_logs (template_type, recipient_email, recipient_name, subject, status, metadata, sent_at, created_at)
-     SELECT 'order_confirmation', 'user' || i || '@bench.example', 'User' || i, 'Your SimFab order', 'sent',
-            jsonb_build_object('order_number', 'SF-' || i), LOCALTIMESTAMP - interval '30 days', LOCALTIMESTAMP - interval '30 days'
-       FROM generate_series($1::int, $2::int) i`);
-}
 
 /**
  * The check's first step, done by the bench with the module's own functions, in the
@@ -399,7 +352,7 @@ async function main(): Promise<void> {
     await prepareDatabase(pool, config, logger);
     const timezone = await shopTimezone(pool, config.shopTimezone);
     const [, genMs] = await timed(async () => {
-      await generate(pool);
+      await generateShop(pool, { users: U, products: P, wishlists: W, inEu, outOfStock: inRestock });
       // The module has been watching the shop: it observed these products before the sale
       // and the restock, as the watch or any check would have.
       await withTransaction(pool, (c) => observeProducts(c, new Date(), timezone, null));
@@ -451,7 +404,7 @@ async function main(): Promise<void> {
     const usMail = await alerts.mail.forRegion('us');
     if (!('route' in usMail)) throw new Error(`region us cannot send: ${usMail.hold}`);
     const messagesDue = await one(pool, `SELECT count(*)::int AS n FROM wishlist_alert_messages WHERE status = 'pending'`);
-    const rssBefore = process.memoryUsage().rss;
+    const rssBefore = process.memoryUsage.rss();
     const bar = new Progress(`ours: deliver (${n(messagesDue)} messages)`, messagesDue);
     const progress = setInterval(() => bar.set(sink.messages), 200);
     const delivery = alerts.delivery;

@@ -19,15 +19,11 @@ import { SmtpSink } from '../test/support/smtpSink';
 import { ServerProcess, startServer } from '../test/support/serverProcess';
 import { databaseUrl } from '../test/support/urls';
 import { openServer } from '../test/support/postgresServer';
+import { numberArg } from './shopData';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-const INSTANCES = arg('instances', 6);
-const SECONDS = arg('seconds', 120);
-const ALERTS = arg('alerts', 20000);
+const INSTANCES = numberArg('instances', 6);
+const SECONDS = numberArg('seconds', 120);
+const ALERTS = numberArg('alerts', 20000);
 
 // users.password is NOT NULL in the shop (a bcrypt hash); nobody logs in here.
 const PASSWORD_HASH = '$2b$10$chaoschaoschaoschaoschaoschaoschaoschaoschaoschaosch';

@@ -37,38 +37,32 @@ import { openServer } from '../test/support/postgresServer';
 import { databaseUrl } from '../test/support/urls';
 import { AcceptedMessage, CountingSink } from './countingSink';
 import { Progress } from './progress';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(process.argv[i + 1]);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name} needs a number, got ${process.argv[i + 1]}`);
-  return v;
-}
+import { generateShop, numberArg } from './shopData';
 
 const smoke = process.argv.includes('--smoke');
-const P = arg('products', smoke ? 2_000 : 100_000);
-const W = arg('wishlists', smoke ? 20_000 : 1_000_000);
-const U = arg('users', Math.max(10, Math.round(W / 5)));
-const MINUTES = arg('minutes', smoke ? 0.25 : 3);
-const RESTOCKS = arg('restocks', smoke ? 4 : 30);
-const SALES = arg('sales', smoke ? 2 : 15);
-const SCHEDULED = arg('scheduled', smoke ? 2 : 15);
-const STOREWIDE = arg('storewide', smoke ? 200 : 10_000);
-const IDLE_SECONDS = arg('idle-seconds', smoke ? 10 : 60);
-const SEED = arg('seed', Date.now() % 1_000_000);
+const P = numberArg('products', smoke ? 2_000 : 100_000);
+const W = numberArg('wishlists', smoke ? 20_000 : 1_000_000);
+const U = numberArg('users', Math.max(10, Math.round(W / 5)));
+const MINUTES = numberArg('minutes', smoke ? 0.25 : 3);
+const RESTOCKS = numberArg('restocks', smoke ? 4 : 30);
+const SALES = numberArg('sales', smoke ? 2 : 15);
+const SCHEDULED = numberArg('scheduled', smoke ? 2 : 15);
+const STOREWIDE = numberArg('storewide', smoke ? 200 : 10_000);
+const IDLE_SECONDS = numberArg('idle-seconds', smoke ? 10 : 60);
+const SEED = numberArg('seed', Date.now() % 1_000_000);
 // The server's defaults, except in the smoke run, which cannot wait two minutes per sale.
 const SALE_SETTLE_S = smoke ? 5 : 120;
 const WATCH_INTERVAL_S = 5;
 // Out of stock when the data is built: the single restocks and both storewide restocks come from here.
 const OUT_OF_STOCK = 0.25;
 const EU = 0.3;
+const inEu = (id: string) => `abs(hashint4(${id} + ${P})) % 1000 < ${Math.round(EU * 1000)}`;
+const outOfStock = (id: string) => `abs(hashint4(-${id})) % 1000 < ${Math.round(OUT_OF_STOCK * 1000)}`;
 
 const ROOT = path.resolve(__dirname, '../../..');
 const APP = 'wl-latency-bench'; // this process's connections, told apart from the server's
 const ADMIN_TOKEN = 'latency-bench-admin-token-0123456789';
 const UNSUBSCRIBE_SECRET = 'latency-bench-unsubscribe-secret-0123456789';
-const PASSWORD_HASH = '$2b$10$benchbenchbenchbenchbenchbenchbenchbenchbenchbenchbe';
 
 const n = (v: number) => v.toLocaleString('en-US');
 const sec = (t: number) => `${(t / 1000).toFixed(1)} s`;
@@ -100,41 +94,6 @@ function quantile(sorted: number[], q: number): number {
   return sorted[i];
 }
 
-/** The shop's rows: like the main bench's, with a quarter of the products out of stock and none on sale. */
-async function generate(pool: Pool): Promise<void> {
-  const chunks = async (label: string, total: number, size: number, sql: string, extra: unknown[] = []) => {
-    const bar = new Progress(label, total);
-    for (let from = 1; from <= total; from += size) {
-      const to = Math.min(total, from + size - 1);
-      await pool.query(sql, [from, to, ...extra]);
-      bar.tick(to - from + 1);
-    }
-    bar.finish();
-  };
-  const outOfStock = (id: string) => `abs(hashint4(-${id})) % 1000 < ${Math.round(OUT_OF_STOCK * 1000)}`;
-  await chunks(`users (${n(U)})`, U, 50_000,
-    `INSERT INTO users (id, email, password, first_name)
-     SELECT i, 'user' || i || '@bench.example', $3, 'User' || i FROM generate_series($1::int, $2::int) i`, [PASSWORD_HASH]);
-  await chunks(`products (${n(P)})`, P, 50_000,
-    `INSERT INTO products (id, sku, name, slug, status, region, regular_price, stock, in_stock, backorders_allowed, low_stock_amount)
-     SELECT i, 'SKU-' || i, 'Product ' || i, 'product-' || i, 'active',
-            CASE WHEN abs(hashint4(i + ${P})) % 1000 < ${Math.round(EU * 1000)} THEN 'eu' ELSE 'us' END,
-            (99.99 + i % 900)::real,
-            CASE WHEN ${outOfStock('i')} THEN 0 ELSE 10 END,
-            CASE WHEN ${outOfStock('i')} THEN '0' ELSE '1' END,
-            'no', 5
-       FROM generate_series($1::int, $2::int) i`);
-  await chunks(`wishlists (${n(W)})`, W, 100_000,
-    `INSERT INTO wishlists (user_id, product_id)
-     SELECT (i % $3) + 1, ((i / $3) * 7919 + i) % $4 + 1 FROM generate_series($1::int, $2::int) i
-     ON CONFLICT DO NOTHING`, [U, P]);
-  await pool.query(`SELECT setval(pg_get_serial_sequence('users', 'id'), $1), setval(pg_get_serial_sequence('products', 'id'), $2)`, [U, P]);
-  await chunks(`email_logs (${n(U)})`, U, 50_000,
-    `INSERT INTO email_logs (template_type, recipient_email, recipient_name, subject, status, metadata, sent_at, created_at)
-     SELECT 'order_confirmation', 'user' || i || '@bench.example', 'User' || i, 'Your SimFab order', 'sent',
-            jsonb_build_object('order_number', 'SF-' || i), LOCALTIMESTAMP - interval '30 days', LOCALTIMESTAMP - interval '30 days'
-       FROM generate_series($1::int, $2::int) i`);
-}
 
 interface ServerChild {
   child: ChildProcess;
@@ -371,22 +330,23 @@ async function main(): Promise<void> {
     await prepareDatabase(pool, { nodeEnv: 'test' }, silentLogger());
     const timezone = await shopTimezone(pool, undefined);
     const genStarted = Date.now();
-    await generate(pool);
+    // Like the main bench's, with a quarter of the products out of stock and none on sale.
+    await generateShop(pool, { users: U, products: P, wishlists: W, inEu, outOfStock });
     // The module has been watching the shop: it observed these products before any change.
     await withTransaction(pool, (c) => observeProducts(c, new Date(), timezone, null));
     await pool.query('VACUUM ANALYZE');
     const genMs = Date.now() - genStarted;
 
     // The products each change will touch, chosen before the server starts.
-    const outOfStock = shuffle((await pool.query(`SELECT id FROM products WHERE in_stock = '0' ORDER BY id`)).rows.map((r) => r.id as number));
+    const soldOut = shuffle((await pool.query(`SELECT id FROM products WHERE in_stock = '0' ORDER BY id`)).rows.map((r) => r.id as number));
     const inStock = shuffle((await pool.query(`SELECT id FROM products WHERE in_stock = '1' ORDER BY id`)).rows.map((r) => r.id as number));
-    if (outOfStock.length < RESTOCKS + 2 * STOREWIDE) throw new Error(`only ${outOfStock.length} products out of stock for ${RESTOCKS} + 2 × ${STOREWIDE} restocks`);
+    if (soldOut.length < RESTOCKS + 2 * STOREWIDE) throw new Error(`only ${soldOut.length} products out of stock for ${RESTOCKS} + 2 × ${STOREWIDE} restocks`);
     const span = MINUTES * 60_000;
     const changes: Change[] = [];
     const add = (kind: Kind, ids: number[]) => {
       for (const productId of ids) changes.push({ kind, productId, at: rand() * span, expected: 0, changedAt: null, accepted: [], recipients: new Set() });
     };
-    add('restock', outOfStock.slice(0, RESTOCKS));
+    add('restock', soldOut.slice(0, RESTOCKS));
     add('sale', inStock.slice(0, SALES));
     add('sale by start date', inStock.slice(SALES, SALES + SCHEDULED));
     changes.sort((a, b) => a.at - b.at);
@@ -397,8 +357,8 @@ async function main(): Promise<void> {
     }
     // A product nobody wishlisted has no alert to wait for.
     for (let i = changes.length - 1; i >= 0; i--) if (changes[i].expected === 0) changes.splice(i, 1);
-    const storewideWatch = outOfStock.slice(RESTOCKS, RESTOCKS + STOREWIDE);
-    const storewideCheck = outOfStock.slice(RESTOCKS + STOREWIDE, RESTOCKS + 2 * STOREWIDE);
+    const storewideWatch = soldOut.slice(RESTOCKS, RESTOCKS + STOREWIDE);
+    const storewideCheck = soldOut.slice(RESTOCKS + STOREWIDE, RESTOCKS + 2 * STOREWIDE);
     const byProduct = new Map(changes.map((c) => [c.productId, c]));
     sink.keepData = true;
     sink.onAccepted = (m: AcceptedMessage) => {
