@@ -422,6 +422,7 @@ async function main(): Promise<void> {
     await alerts.close();
     alerts = null;
     const ourMessages = sink.messages;
+    const ourBytes = sink.bytes;
     const emailsSent = sent.sale.emails + sent.stock.emails;
 
     // Correctness: every due item announced exactly once, every email arrived once, and
@@ -490,13 +491,16 @@ async function main(): Promise<void> {
 
     let bareMs = 0;
     let bareCpuMs = 0;
+    let bareBytes = 0;
     if (!smoke) {
       sink.reset();
       [bareMs, bareCpuMs] = await cpuTime(() => bareNodemailer(sink, config, usMail.route.from, ourMessages));
+      bareBytes = sink.bytes;
     }
     // Node's CPU per email (the sink's share included): tells a busy thread from one that waits.
-    const cpuPerEmail = (cpuMs: number, wallMs: number) =>
-      `${(cpuMs / Math.max(1, ourMessages)).toFixed(2)} ms CPU/email, Node busy ${Math.round((cpuMs / wallMs) * 100)}%`;
+    // and the email's mean size (nodemailer's work grows with it).
+    const cpuPerEmail = (cpuMs: number, wallMs: number, bytes: number) =>
+      `${(cpuMs / Math.max(1, ourMessages)).toFixed(2)} ms CPU/email, Node busy ${Math.round((cpuMs / wallMs) * 100)}%, ${(bytes / Math.max(1, ourMessages) / 1024).toFixed(1)} KB/email`;
 
     const rate = (count: number, t: number) => (t > 0 ? Math.round((count / t) * 1000) : 0);
     const part = (q: { observeMs: number; queueMs: number }) => `observe ${ms(q.observeMs)}, queue ${ms(q.queueMs)}`;
@@ -509,9 +513,9 @@ async function main(): Promise<void> {
     if (!smoke) table.push(['per-row baseline (scaled)', `${ms(baselineMs)}  (${perRowMs.toFixed(3)} ms/row × ${n(candidates * 2)} rows)`]);
     table.push(
       ['ours: find and queue', `${ms(queueMs)}  (sale ${n(queued.sale.queued)}: ${part(queued.sale)}; stock ${n(queued.stock.queued)}: ${part(queued.stock)})`],
-      ['ours: deliver', `${ms(deliverMs)}  (${n(rate(ourMessages, deliverMs))} emails/s, pool ${POOL_SIZE}, batch ${BATCH}; ${cpuPerEmail(ourCpuMs, deliverMs)})`],
+      ['ours: deliver', `${ms(deliverMs)}  (${n(rate(ourMessages, deliverMs))} emails/s, pool ${POOL_SIZE}, batch ${BATCH}; ${cpuPerEmail(ourCpuMs, deliverMs, ourBytes)})`],
     );
-    if (!smoke) table.push(['bare nodemailer pool', `${ms(bareMs)}  (${n(rate(ourMessages, bareMs))} emails/s; ${cpuPerEmail(bareCpuMs, bareMs)})`]);
+    if (!smoke) table.push(['bare nodemailer pool', `${ms(bareMs)}  (${n(rate(ourMessages, bareMs))} emails/s; ${cpuPerEmail(bareCpuMs, bareMs, bareBytes)})`]);
     table.push(['peak RSS while delivering', `${mb(peak)} (${mb(peak - rssBefore)} above the ${mb(rssBefore)} before)`]);
     if (!smoke) {
       table.push(

@@ -17,6 +17,8 @@ export interface AcceptedMessage {
 export class CountingSink {
   readonly perRecipient = new Map<string, number>();
   messages = 0;
+  /** The bytes of every message's data, summed. */
+  bytes = 0;
   keepData = false;
   onAccepted: ((message: AcceptedMessage) => void) | null = null;
   private server!: SMTPServer;
@@ -30,7 +32,10 @@ export class CountingSink {
       logger: false,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] | null = sink.keepData ? [] : null;
-        stream.on('data', (chunk: Buffer) => chunks?.push(chunk));
+        stream.on('data', (chunk: Buffer) => {
+          sink.bytes += chunk.length;
+          chunks?.push(chunk);
+        });
         stream.on('end', () => {
           sink.messages++;
           const to = session.envelope.rcptTo.map((r) => r.address);
@@ -54,6 +59,7 @@ export class CountingSink {
   reset(): void {
     this.perRecipient.clear();
     this.messages = 0;
+    this.bytes = 0;
   }
 
   stop(): Promise<void> {
