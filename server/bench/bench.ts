@@ -296,19 +296,29 @@ async function perRowBaseline(pool: Pool): Promise<number> {
   return perRow;
 }
 
-async function bareNodemailer(sink: CountingSink, config: BenchConfig, from: string, count: number): Promise<number> {
-  // The same message options as ours: the floor is nodemailer's cost for the same email.
+/**
+ * The bare pool: nodemailer alone, to the same sink, with emails like ours (rendered by the
+ * module's renderer, as many items each as ours carried, in the same proportions), each
+ * rendered once and sent as copies. `itemsPerEmail[k]`: how many of ours carried k items.
+ */
+async function bareNodemailer(sink: CountingSink, config: BenchConfig, from: string, itemsPerEmail: Map<number, number>): Promise<number> {
   const transport = nodemailer.createTransport({ url: sink.url, pool: true, maxConnections: POOL_SIZE, maxMessages: Infinity }, MESSAGE_DEFAULTS);
   const render = createAlertRenderer(mailSettingsFrom(config, UNSUBSCRIBE_SECRET));
-  const mail = render({
+  const mailWith = (k: number) => render({
     userId: 1,
     firstName: 'User',
     digest: false,
     region: 'us',
     currency: 'USD',
     header: { image: '/SimFab-logo-red-black-min-crop.svg', title: 'SimFab' },
-    items: [{ kind: 'sale', wishlistId: 1, productId: 1, name: 'Product 1', slug: 'product-1', regularPrice: '199.99', salePrice: '159.99', saleEndsAt: null, imageUrl: null }],
+    items: Array.from({ length: k }, (_, j) => ({
+      kind: j % 2 === 0 ? ('sale' as const) : ('stock' as const), wishlistId: j + 1, productId: j + 1, name: `Product ${j + 1}`, slug: `product-${j + 1}`,
+      regularPrice: '199.99', salePrice: j % 2 === 0 ? '159.99' : null, saleEndsAt: null, imageUrl: null,
+    })),
   });
+  // The i-th email carries as many items as the i-th of ours in an ordering by item count.
+  const mails = [...itemsPerEmail].sort(([a], [b]) => a - b).flatMap(([k, emails]) => Array<ReturnType<typeof mailWith>>(emails).fill(mailWith(k)));
+  const count = mails.length;
   const bar = new Progress(`bare nodemailer pool (${n(count)})`, count);
   let next = 0;
   const t = performance.now();
@@ -316,7 +326,7 @@ async function bareNodemailer(sink: CountingSink, config: BenchConfig, from: str
     Array.from({ length: POOL_SIZE * 4 }, async () => {
       while (next < count) {
         const i = next++;
-        await transport.sendMail({ from, to: `bare${i}@bench.example`, messageId: `<bare.${i}@simfab.example>`, ...mail });
+        await transport.sendMail({ from, to: `bare${i}@bench.example`, messageId: `<bare.${i}@simfab.example>`, ...mails[i] });
         bar.tick();
       }
     }),
@@ -494,7 +504,16 @@ async function main(): Promise<void> {
     let bareBytes = 0;
     if (!smoke) {
       sink.reset();
-      [bareMs, bareCpuMs] = await cpuTime(() => bareNodemailer(sink, config, usMail.route.from, ourMessages));
+      const { rows: sizes } = await pool.query<{ k: number; emails: number }>(
+        `SELECT k, count(*)::int AS emails
+           FROM (SELECT count(*)::int AS k FROM wishlist_alert_items i JOIN wishlist_alert_messages m ON m.id = i.message_id
+                  WHERE i.status = 'sent' GROUP BY m.email_id) e
+          GROUP BY k`,
+      );
+      const itemsPerEmail = new Map(sizes.map((r) => [r.k, r.emails]));
+      const sizedEmails = sizes.reduce((sum, r) => sum + r.emails, 0);
+      if (sizedEmails !== ourMessages) problems.push(`the sent items name ${sizedEmails} emails, the sink got ${ourMessages}`);
+      [bareMs, bareCpuMs] = await cpuTime(() => bareNodemailer(sink, config, usMail.route.from, itemsPerEmail));
       bareBytes = sink.bytes;
     }
     // Node's CPU per email (the sink's share included): tells a busy thread from one that waits.
