@@ -23,7 +23,7 @@ import { prepareDatabase } from '../src/localDefaults';
 import { observeProducts } from '../src/db/observations';
 import { queueSaleAlerts } from '../src/db/outbox/queueSales';
 import { queueRestockAlerts } from '../src/db/outbox/queueRestocks';
-import { QueueResult, roomForCandidates } from '../src/db/outbox/queueResult';
+import { QueueResult, roomForCandidates } from '../src/db/outbox/queueCommon';
 import { readShopTemplates, TEMPLATE_TYPES } from '../src/db/shopTemplates';
 import { shopTimezone } from '../src/db/timezone';
 import { CronService } from '../src/jobs/CronService';

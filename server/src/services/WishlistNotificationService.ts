@@ -7,7 +7,7 @@ import { observeProducts, OBSERVER_LOCK, ProductScope } from '../db/observations
 import { outboxDue } from '../db/watch';
 import { queueSaleAlerts } from '../db/outbox/queueSales';
 import { queueRestockAlerts } from '../db/outbox/queueRestocks';
-import { QueueResult, roomForCandidates } from '../db/outbox/queueResult';
+import { QueueResult, roomForCandidates } from '../db/outbox/queueCommon';
 import { readShopTemplates } from '../db/shopTemplates';
 import { countDataWarnings } from '../db/dataWarnings';
 import { shopTimezone } from '../db/timezone';

@@ -5,7 +5,7 @@ import { withTransaction } from '../../src/db/pool';
 import { observeProducts } from '../../src/db/observations';
 import { queueSaleAlerts } from '../../src/db/outbox/queueSales';
 import { queueRestockAlerts } from '../../src/db/outbox/queueRestocks';
-import { roomForCandidates } from '../../src/db/outbox/queueResult';
+import { roomForCandidates } from '../../src/db/outbox/queueCommon';
 import { silentLogger } from '../../src/logger';
 import { addToWishlist, insertProduct, insertUser, startSale, updateProduct } from '../support/factories';
 import { createTestDatabase, TestDatabase } from '../support/testDatabase';

@@ -1,6 +1,6 @@
 import type { Db } from '../pool';
 import type { ProductScope } from '../observations';
-import type { QueueResult } from './queueResult';
+import { outboxWrites, QueueResult } from './queueCommon';
 
 /**
  * One statement decides every due back-in-stock alert and writes it to the outbox: one
@@ -58,27 +58,7 @@ WITH candidates AS NOT MATERIALIZED (
   LEFT JOIN (SELECT product_id, count(*) AS waiting FROM wishlist_alert_items
               WHERE kind = 'stock' AND status = 'queued' AND $3::int > 0 GROUP BY product_id) q ON q.product_id = r.product_id
    WHERE $3::int = 0 OR r.stock IS NULL OR r.place <= r.stock::bigint * $3::int - coalesce(q.waiting, 0)
-), grouped AS (
-  -- Each shopper's message id is drawn here, before the messages are written, and the
-  -- items take it from here: joining the items to the written messages leaves the join
-  -- to row estimates that a fresh sale or restock makes wrong, and a nested loop over
-  -- both grows with the square of the alerts.
-  SELECT g.*, max(g.first_id) OVER (PARTITION BY g.user_id, g.region) AS message_id
-    FROM (SELECT d.*, CASE WHEN row_number() OVER (PARTITION BY d.user_id, d.region) = 1
-                           THEN nextval('wishlist_alert_messages_id_seq') END AS first_id
-            FROM due d) g
-), messages AS (
-  INSERT INTO wishlist_alert_messages (id, user_id, kind, region, created_at, updated_at, next_attempt_at)
-  SELECT first_id, user_id, 'stock', region, $1::timestamptz, $1::timestamptz, $1::timestamptz FROM grouped WHERE first_id IS NOT NULL
-), queued AS (
-  INSERT INTO wishlist_alert_items (message_id, wishlist_id, user_id, product_id, kind, occurrence,
-                                    regular_price, sale_price, stock, created_at, updated_at)
-  SELECT d.message_id, d.wishlist_id, d.user_id, d.product_id, 'stock', d.epoch::text,
-         d.regular_price, d.sale_price, d.stock, $1::timestamptz, $1::timestamptz
-    FROM grouped d
-  ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
-  RETURNING 1
-)
+), ${outboxWrites('stock', 'd.epoch::text')}
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
 
 export async function queueRestockAlerts(

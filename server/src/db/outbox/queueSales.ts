@@ -1,6 +1,6 @@
 import type { Db } from '../pool';
 import type { ProductScope } from '../observations';
-import type { QueueResult } from './queueResult';
+import { outboxWrites, QueueResult } from './queueCommon';
 
 /**
  * One statement decides every due sale alert and writes it to the outbox: one message per
@@ -49,27 +49,7 @@ WITH candidates AS (
                       WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'sale' AND n.status = 'queued')
      AND NOT EXISTS (SELECT 1 FROM wishlist_alert_items n
                       WHERE n.wishlist_id = c.wishlist_id AND n.kind = 'sale' AND n.occurrence = c.epoch || ':' || c.sale_price)
-), grouped AS (
-  -- Each shopper's message id is drawn here, before the messages are written, and the
-  -- items take it from here: joining the items to the written messages leaves the join
-  -- to row estimates that a fresh sale or restock makes wrong, and a nested loop over
-  -- both grows with the square of the alerts.
-  SELECT g.*, max(g.first_id) OVER (PARTITION BY g.user_id, g.region) AS message_id
-    FROM (SELECT d.*, CASE WHEN row_number() OVER (PARTITION BY d.user_id, d.region) = 1
-                           THEN nextval('wishlist_alert_messages_id_seq') END AS first_id
-            FROM due d) g
-), messages AS (
-  INSERT INTO wishlist_alert_messages (id, user_id, kind, region, created_at, updated_at, next_attempt_at)
-  SELECT first_id, user_id, 'sale', region, $1::timestamptz, $1::timestamptz, $1::timestamptz FROM grouped WHERE first_id IS NOT NULL
-), queued AS (
-  INSERT INTO wishlist_alert_items (message_id, wishlist_id, user_id, product_id, kind, occurrence,
-                                    regular_price, sale_price, stock, created_at, updated_at)
-  SELECT d.message_id, d.wishlist_id, d.user_id, d.product_id, 'sale', d.occurrence,
-         d.regular_price, d.sale_price, d.stock, $1::timestamptz, $1::timestamptz
-    FROM grouped d
-  ON CONFLICT (wishlist_id, kind, occurrence) DO NOTHING
-  RETURNING 1
-)
+), ${outboxWrites('sale', 'd.occurrence')}
 SELECT (SELECT count(*) FROM candidates)::int AS checked, (SELECT count(*) FROM queued)::int AS queued`;
 
 export async function queueSaleAlerts(
