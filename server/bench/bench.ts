@@ -516,8 +516,8 @@ async function main(): Promise<void> {
       [bareMs, bareCpuMs] = await cpuTime(() => bareNodemailer(sink, config, usMail.route.from, itemsPerEmail));
       bareBytes = sink.bytes;
     }
-    // Node's CPU per email (the sink's share included): tells a busy thread from one that waits.
-    // and the email's mean size (nodemailer's work grows with it).
+    // Node's CPU per email (the sink's share included) tells a busy thread from one that
+    // waits; the email's mean size says whether both sent the same work (nodemailer's grows with it).
     const cpuPerEmail = (cpuMs: number, wallMs: number, bytes: number) =>
       `${(cpuMs / Math.max(1, ourMessages)).toFixed(2)} ms CPU/email, Node busy ${Math.round((cpuMs / wallMs) * 100)}%, ${(bytes / Math.max(1, ourMessages) / 1024).toFixed(1)} KB/email`;
 
