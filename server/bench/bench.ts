@@ -1,10 +1,12 @@
 /**
- * npm run bench [-- --wishlists 1000000 --products 100000 --users 200000 --on-sale 0.1 --restocked 0.05 --eu 0.3]
+ * npm run bench [-- --wishlists 1000000 --products 100000 --users 200000 --on-sale 0.1 --restocked 0.05 --eu 0.3 --young 0.3]
  *
  * Builds the shop (the stand-in of its tables, then the module's migrations) at that size
- * in a database of its own (DATABASE_URL's server, or an embedded PostgreSQL), lets the
- * module observe the products once, puts a storewide sale and a restock on it with plain
- * UPDATEs, and measures, on the same data in the same run: the floor (one count(*) with
+ * in a database of its own (DATABASE_URL's server, or an embedded PostgreSQL 18; the
+ * version is printed), lets the
+ * module observe the products once, runs VACUUM ANALYZE, rewrites --young of the products
+ * as a selling shop's orders would (young, unfrozen rows), puts a storewide sale and a
+ * restock on it with plain UPDATEs, and measures, on the same data in the same run: the floor (one count(*) with
  * the same predicates), the write floor (one keyed row per due item), the design's per-row
  * loop (on a sample, scaled), ours (find and queue, as the checks do it; deliver, through
  * the module's MailRouter), and a bare nodemailer pool to the same SMTP sink. Then it
@@ -35,7 +37,7 @@ import { openServer } from '../test/support/postgresServer';
 import { databaseUrl } from '../test/support/urls';
 import { CountingSink } from './countingSink';
 import { Progress } from './progress';
-import { generateShop, numberArg } from './shopData';
+import { generateShop, numberArg, rewriteShare, serverVersion } from './shopData';
 
 const smoke = process.argv.includes('--smoke');
 const W = numberArg('wishlists', 1_000_000);
@@ -44,6 +46,7 @@ const U = numberArg('users', Math.max(10, Math.round(W / 5)));
 const ON_SALE = numberArg('on-sale', 0.1);
 const RESTOCKED = numberArg('restocked', 0.05);
 const EU = numberArg('eu', 0.3);
+const YOUNG = numberArg('young', 0.3);
 const POOL_SIZE = numberArg('smtp-pool', 5);
 const BATCH = numberArg('batch', 500);
 const SAMPLE = Math.min(10_000, W);
@@ -360,6 +363,8 @@ async function main(): Promise<void> {
   try {
     // The shop's tables (the stand-in), then the module installed on them.
     await prepareDatabase(pool, config, logger);
+    const version = await serverVersion(pool);
+    process.stderr.write(`on ${version}\n`);
     const timezone = await shopTimezone(pool, config.shopTimezone);
     const [, genMs] = await timed(async () => {
       await generateShop(pool, { users: U, products: P, wishlists: W, inEu, outOfStock: inRestock });
@@ -368,6 +373,8 @@ async function main(): Promise<void> {
       await withTransaction(pool, (c) => observeProducts(c, new Date(), timezone, null));
       // The shop's tables have been around long enough for autovacuum to have visited them.
       await pool.query('VACUUM ANALYZE');
+      // And the shop sells: a share of its products' rows were rewritten since (young, unfrozen).
+      await rewriteShare(pool, P, YOUNG);
     });
     // The storewide sale and the restock, as the admin panel and the stock sync would
     // (the shop's trigger restamps updated_at).
@@ -524,7 +531,8 @@ async function main(): Promise<void> {
     const rate = (count: number, t: number) => (t > 0 ? Math.round((count / t) * 1000) : 0);
     const part = (q: { observeMs: number; queueMs: number }) => `observe ${ms(q.observeMs)}, queue ${ms(q.queueMs)}`;
     const table: Array<[string, string]> = [
-      ['data', `${n(W)} wishlists, ${n(P)} products (${n(euProducts)} eu), ${n(U)} users (built in ${ms(genMs)})`],
+      ['server', version],
+      ['data', `${n(W)} wishlists, ${n(P)} products (${n(euProducts)} eu, ${Math.round(YOUNG * 100)}% rewritten after VACUUM), ${n(U)} users (built in ${ms(genMs)})`],
       ['due', `${n(saleDue)} sale items, ${n(stockDue)} restocked items → ${n(messagesDue)} messages → ${n(ourMessages)} emails`],
       ['floor: count(*) of due rows', ms(floorMs)],
       ['write floor: one keyed row per due item', ms(writeFloorMs)],

@@ -113,6 +113,7 @@ async function instancesScenario(url: string, sink: SmtpSink): Promise<Row> {
     SMTP_URL: sink.url,
     WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
     WISHLIST_STOCK_CHECK_SCHEDULE: '* * * * * *',
+    WISHLIST_ALLOW_SUBMINUTE_SCHEDULES: 'true', // every second: the chaos run's own pace
     WISHLIST_LEASE_SECONDS: '5',
     LOG_LEVEL: 'warn',
   };
@@ -172,6 +173,7 @@ async function smtpOutageScenario(url: string, sink: SmtpSink): Promise<Row> {
     DATABASE_URL: url,
     SMTP_URL: sink.url,
     WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
+    WISHLIST_ALLOW_SUBMINUTE_SCHEDULES: 'true', // every second: the chaos run's own pace
     WISHLIST_STOCK_CHECK_ENABLED: 'false',
     WISHLIST_RETRY_BASE_SECONDS: '1',
     LOG_LEVEL: 'info',
@@ -190,6 +192,7 @@ async function crashScenario(url: string, sink: SmtpSink): Promise<Row> {
     DATABASE_URL: url,
     SMTP_URL: sink.url,
     WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
+    WISHLIST_ALLOW_SUBMINUTE_SCHEDULES: 'true', // every second: the chaos run's own pace
     WISHLIST_STOCK_CHECK_ENABLED: 'false',
     WISHLIST_LEASE_SECONDS: '2',
     LOG_LEVEL: 'info',

@@ -20,6 +20,15 @@ export class CountingSink {
   /** The bytes of every message's data, summed. */
   bytes = 0;
   keepData = false;
+  /** As a provider with a sending limit: a message over this many in the last second gets 454 (null: none). */
+  throttleAbove: number | null = null;
+  /** Messages refused with 454 for going too fast. */
+  throttled = 0;
+  /** When the first and the last message were accepted (Date.now()). */
+  firstAt = 0;
+  lastAt = 0;
+  /** Acceptance times of the last second, oldest first (for throttleAbove). */
+  private window: number[] = [];
   onAccepted: ((message: AcceptedMessage) => void) | null = null;
   private server!: SMTPServer;
   port = 0;
@@ -37,6 +46,19 @@ export class CountingSink {
           chunks?.push(chunk);
         });
         stream.on('end', () => {
+          const now = Date.now();
+          if (sink.throttleAbove !== null) {
+            while (sink.window.length > 0 && sink.window[0] <= now - 1000) sink.window.shift();
+            if (sink.window.length >= sink.throttleAbove) {
+              sink.throttled++;
+              const err = new Error('Throttling failure: Maximum sending rate exceeded.') as Error & { responseCode: number };
+              err.responseCode = 454;
+              return callback(err);
+            }
+            sink.window.push(now);
+          }
+          if (sink.messages === 0) sink.firstAt = now;
+          sink.lastAt = now;
           sink.messages++;
           const to = session.envelope.rcptTo.map((r) => r.address);
           for (const r of to) sink.perRecipient.set(r, (sink.perRecipient.get(r) ?? 0) + 1);
@@ -60,6 +82,10 @@ export class CountingSink {
     this.perRecipient.clear();
     this.messages = 0;
     this.bytes = 0;
+    this.throttled = 0;
+    this.firstAt = 0;
+    this.lastAt = 0;
+    this.window = [];
   }
 
   stop(): Promise<void> {

@@ -1,17 +1,20 @@
 /**
- * npm run bench:latency [-- --products 100000 --wishlists 1000000 --users 200000 --minutes 3
+ * npm run bench:latency [-- --products 100000 --wishlists 1000000 --users 200000 --minutes 3 --young 0.3
  *                          --restocks 30 --sales 15 --scheduled 15 --storewide 10000 --idle-seconds 60 --seed N]
  * npm run bench:latency -- --smoke   (small and quick: a short sale settle time, a few changes; checks it all works)
  *
  * Alerts within seconds, measured end to end. Builds the shop at that size in a database of
- * its own (DATABASE_URL's server, or an embedded PostgreSQL), lets the module observe it
- * once, then starts the compiled server (dist/server/src/index.js) as a child process with
- * its defaults (the watch on, every 5 s; sale settle 120 s, stock settle 0 s; the scheduled
- * checks on their default schedules) and SMTP_URL pointing at an SMTP sink in this process.
+ * its own (DATABASE_URL's server, or an embedded PostgreSQL 18; the version is printed),
+ * lets the module observe it once, runs VACUUM ANALYZE, rewrites --young of the products as
+ * a selling shop's orders would (young, unfrozen rows), then starts the compiled server
+ * (dist/server/src/index.js) as a child process with its defaults (the watch on, every 5 s;
+ * sale settle 120 s, stock settle 0 s; the scheduled checks on their default schedules) and
+ * SMTP_URL pointing at an SMTP sink in this process.
  *
  * 1. Idle: with nothing changing, the database time the server costs (the CPU of its
  *    backends from /proc when the database runs on this machine, and the database's
- *    active time from pg_stat_database), and the watch's look query timed from here.
+ *    active time from pg_stat_database), and the watch's look timed from here: as it is
+ *    made while nothing is written, and one that reads the rows.
  * 2. Changes at random moments over --minutes, with plain SQL UPDATEs of single products:
  *    restocks, sales (price cut at once) and sales by the clock (a start date 15-45 s
  *    ahead; 3-8 s in the smoke run). For each, the time from the change (the UPDATE's
@@ -31,13 +34,14 @@ import { createPool, withTransaction } from '../src/db/pool';
 import { prepareDatabase } from '../src/localDefaults';
 import { observeProducts } from '../src/db/observations';
 import { shopTimezone } from '../src/db/timezone';
-import { changedProducts } from '../src/db/watch';
+import { changedProducts, productWrites } from '../src/db/watch';
 import { silentLogger } from '../src/logger';
 import { openServer } from '../test/support/postgresServer';
 import { databaseUrl } from '../test/support/urls';
+import { cpuTicks, TICK_MS } from './backendCpu';
 import { AcceptedMessage, CountingSink } from './countingSink';
 import { Progress } from './progress';
-import { generateShop, numberArg } from './shopData';
+import { generateShop, numberArg, rewriteShare, serverVersion } from './shopData';
 
 const smoke = process.argv.includes('--smoke');
 const P = numberArg('products', smoke ? 2_000 : 100_000);
@@ -56,6 +60,7 @@ const WATCH_INTERVAL_S = 5;
 // Out of stock when the data is built: the single restocks and both storewide restocks come from here.
 const OUT_OF_STOCK = 0.25;
 const EU = 0.3;
+const YOUNG = numberArg('young', 0.3);
 const inEu = (id: string) => `abs(hashint4(${id} + ${P})) % 1000 < ${Math.round(EU * 1000)}`;
 const outOfStock = (id: string) => `abs(hashint4(-${id})) % 1000 < ${Math.round(OUT_OF_STOCK * 1000)}`;
 
@@ -149,22 +154,14 @@ function peakRssMb(pid: number | undefined): number | null {
   }
 }
 
-/** CPU (user + system) of a process from /proc, in clock ticks, or null when it cannot be read. */
-function cpuTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the line)
-  } catch {
-    return null;
-  }
-}
-
 interface IdleCost {
   seconds: number;
   backendCpuMs: number | null;
   activeMs: number;
   transactions: number;
+  /** A look as the watch makes it while nothing changes (the counters read, then the clock's rules). */
+  idleLookMs: number[];
+  /** A look that reads the rows (as after a write). */
   lookMs: number[];
   scheduledRuns: number;
 }
@@ -176,7 +173,6 @@ interface IdleCost {
  * to it meanwhile), then the watch's look query timed from here.
  */
 async function idleCost(admin: Client, pool: Pool, db: string, seconds: number, timezone: string): Promise<IdleCost> {
-  const TICK_MS = 10; // Linux's USER_HZ is 100
   const stats = async () =>
     (await admin.query(`SELECT active_time, xact_commit + xact_rollback AS xacts FROM pg_stat_database WHERE datname = $1`, [db])).rows[0];
   const first = new Map<number, number>();
@@ -214,21 +210,30 @@ async function idleCost(admin: Client, pool: Pool, db: string, seconds: number, 
   for (const [pid, t] of last) cpu += t - (first.get(pid) ?? t);
   const scheduledRuns = Number((await pool.query(
     `SELECT count(*)::int AS n FROM wishlist_alert_runs WHERE started_at > now() - make_interval(secs => $1::float8)`, [elapsed + 4])).rows[0].n);
-  // The look's own query, as the watch sends it (its snapshot is the server's last look).
+  // The look's own statements, as the watch sends them (from the server's last look): with
+  // the counters as they are (nothing written: the rows are not read), and without them.
+  const settings = { timezone, saleSettleSeconds: SALE_SETTLE_S, stockSettleSeconds: 0 };
   const lookMs: number[] = [];
+  const idleLookMs: number[] = [];
   for (let i = 0; i < 10; i++) {
+    let t = performance.now();
+    const writes = await productWrites(pool);
+    await withTransaction(pool, (c) => changedProducts(c, new Date(), { ...settings, writes }));
+    idleLookMs.push(performance.now() - t);
     await withTransaction(pool, async (c) => {
-      const t = performance.now();
-      await changedProducts(c, new Date(), { timezone, saleSettleSeconds: SALE_SETTLE_S, stockSettleSeconds: 0 });
+      t = performance.now();
+      await changedProducts(c, new Date(), { ...settings, writes: null });
       lookMs.push(performance.now() - t);
     });
   }
   lookMs.sort((a, b) => a - b);
+  idleLookMs.sort((a, b) => a - b);
   return {
     seconds: elapsed,
     backendCpuMs: readable && first.size > 0 ? cpu * TICK_MS : null,
     activeMs: Number(after.active_time) - Number(before.active_time),
     transactions: Number(after.xacts) - Number(before.xacts),
+    idleLookMs,
     lookMs,
     scheduledRuns,
   };
@@ -328,6 +333,8 @@ async function main(): Promise<void> {
   });
   try {
     await prepareDatabase(pool, { nodeEnv: 'test' }, silentLogger());
+    const version = await serverVersion(pool);
+    process.stderr.write(`on ${version}\n`);
     const timezone = await shopTimezone(pool, undefined);
     const genStarted = Date.now();
     // Like the main bench's, with a quarter of the products out of stock and none on sale.
@@ -335,6 +342,8 @@ async function main(): Promise<void> {
     // The module has been watching the shop: it observed these products before any change.
     await withTransaction(pool, (c) => observeProducts(c, new Date(), timezone, null));
     await pool.query('VACUUM ANALYZE');
+    // The shop sells: a share of its products' rows were rewritten since (young, unfrozen).
+    await rewriteShare(pool, P, YOUNG);
     const genMs = Date.now() - genStarted;
 
     // The products each change will touch, chosen before the server starts.
@@ -463,7 +472,8 @@ async function main(): Promise<void> {
     // The results.
     const problems: string[] = [];
     const rows: Array<[string, string]> = [
-      ['data', `${n(W)} wishlists, ${n(P)} products (${Math.round(OUT_OF_STOCK * 100)}% out of stock), ${n(U)} users (built in ${sec(genMs)}); seed ${SEED}`],
+      ['database', version],
+      ['data', `${n(W)} wishlists, ${n(P)} products (${Math.round(OUT_OF_STOCK * 100)}% out of stock, ${Math.round(YOUNG * 100)}% rewritten after VACUUM), ${n(U)} users (built in ${sec(genMs)}); seed ${SEED}`],
       ['server', `compiled, watch every ${WATCH_INTERVAL_S} s, sale settle ${SALE_SETTLE_S} s, stock settle 0 s; first look (every product) done ${sec(firstLookMs)} after the start`],
     ];
     const share = (ms: number) => `${((ms / (idle.seconds * 1000)) * 100).toFixed(2)}% of one core`;
@@ -472,9 +482,13 @@ async function main(): Promise<void> {
       : `${perMin(idle.backendCpuMs)} (${share(idle.backendCpuMs)}) over ${idle.seconds.toFixed(0)} s`]);
     rows.push(['idle: database active time', `${perMin(idle.activeMs)} (${share(idle.activeMs)}); ${n(Math.round(idle.transactions / (idle.seconds / 60)))} transactions/min` +
       (idle.scheduledRuns ? `; ${idle.scheduledRuns} scheduled check(s) ran in the window` : '')]);
-    const lookMedian = quantile(idle.lookMs, 0.5);
-    rows.push(['idle: the look query', `median ${lookMedian.toFixed(1)} ms, max ${idle.lookMs[idle.lookMs.length - 1].toFixed(1)} ms ` +
-      `(× ${60 / WATCH_INTERVAL_S} looks/min: ${(lookMedian * 60 / WATCH_INTERVAL_S).toFixed(0)} ms/min, ${((lookMedian / (WATCH_INTERVAL_S * 1000)) * 100).toFixed(2)}% of one core)`]);
+    const lookLine = (times: number[]) => {
+      const median = quantile(times, 0.5);
+      return `median ${median.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms ` +
+        `(× ${60 / WATCH_INTERVAL_S} looks/min: ${(median * 60 / WATCH_INTERVAL_S).toFixed(0)} ms/min, ${((median / (WATCH_INTERVAL_S * 1000)) * 100).toFixed(2)}% of one core)`;
+    };
+    rows.push(['idle: a look, nothing written', lookLine(idle.idleLookMs)]);
+    rows.push(['a look reading the rows', lookLine(idle.lookMs)]);
     const latencies: Partial<Record<Kind, number[]>> = {};
     for (const kind of ['restock', 'sale', 'sale by start date'] as Kind[]) {
       const of = changes.filter((c) => c.kind === kind);

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import { Progress } from './progress';
 
 /** A numeric command-line option (`--name 123`), or its fallback. */
@@ -69,4 +69,34 @@ export async function generateShop(pool: Pool, shape: ShopShape): Promise<void> 
      SELECT 'order_confirmation', 'user' || i || '@bench.example', 'User' || i, 'Your SimFab order', 'sent',
             jsonb_build_object('order_number', 'SF-' || i), LOCALTIMESTAMP - interval '30 days', LOCALTIMESTAMP - interval '30 days'
        FROM generate_series($1::int, $2::int) i`);
+}
+
+/**
+ * A selling shop's products: after loading (and the VACUUM ANALYZE that follows it),
+ * `share` of them are rewritten as orders and edits would, each chunk in a transaction of
+ * its own, so their rows are young and unfrozen (a VACUUM of freshly loaded rows may
+ * freeze them, as PostgreSQL 18's does; a shop's rows are rewritten all day).
+ * Each row is written with the values it has (the shop's trigger restamps updated_at), as
+ * an order's stock decrement would be: nothing a check would announce changes.
+ */
+export async function rewriteShare(pool: Pool, products: number, share: number): Promise<number> {
+  const chosen = (id: string) => `abs(hashint4(${id} * 7 + 3)) % 1000 < ${Math.round(share * 1000)}`;
+  const bar = new Progress(`rewrite ${Math.round(share * 100)}% of the products (young rows)`, products);
+  let rewritten = 0;
+  for (let from = 1; from <= products; from += 5_000) {
+    const to = Math.min(products, from + 4_999);
+    const { rowCount } = await pool.query(
+      `UPDATE products p SET stock = p.stock, low_stock_amount = p.low_stock_amount
+        WHERE p.id BETWEEN $1 AND $2 AND ${chosen('p.id')}`, [from, to]);
+    rewritten += rowCount ?? 0;
+    bar.tick(to - from + 1);
+  }
+  bar.finish();
+  return rewritten;
+}
+
+/** The server's version as the benches print it ("PostgreSQL 15.20"). */
+export async function serverVersion(db: Pick<Pool, 'query'> | Pick<Client, 'query'>): Promise<string> {
+  const { rows } = await (db as Pick<Pool, 'query'>).query<{ v: string }>(`SELECT 'PostgreSQL ' || current_setting('server_version') AS v`);
+  return rows[0].v.replace(/\s*\(.*\)$/, '');
 }

@@ -4,16 +4,19 @@ import type { AddressInfo } from 'net';
 import { ConfigError, loadConfig } from './config/config';
 import { createLogger, Logger } from './logger';
 import { createPool, describeDatabaseError } from './db/pool';
-import { CronService } from './jobs/CronService';
-import { PgRunCoordinator } from './jobs/PgRunCoordinator';
 import { createApp } from './http/app';
-import { createWishlistAlerts } from './wishlistAlerts';
+import { installWishlistAlerts, InstalledWishlistAlerts } from './install';
 import { errorMessage } from './errorMessage';
-import { maskSecrets } from './maskSecrets';
+import { withTimeout } from './withTimeout';
+import { maskUrl } from './maskSecrets';
 import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSecret } from './localDefaults';
 import type { Region } from './domain';
 
-/** The composition root: the only place that builds the Pool, the coordinator and the CronService. */
+/**
+ * The standalone server's composition root: the config, the one Pool (on the embedded
+ * PostgreSQL or DATABASE_URL), the HTTP server; the module itself is installed as the shop
+ * installs it (install.ts builds its scheduler, mail and logger-scoped services).
+ */
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
@@ -22,9 +25,7 @@ export async function main(): Promise<void> {
   const pool = createPool(database.url, logger, { statementTimeoutMs: config.databaseStatementTimeoutMs });
   const closers: Array<[string, () => Promise<unknown>]> = [['database', () => database.stop()], ['pool', () => pool.end()]];
   let server: Server | undefined;
-  let catchingUp: Promise<unknown> = Promise.resolve();
-  const coordinator = new PgRunCoordinator(pool, config.instanceId, config.leaseMs);
-  const cron = new CronService({ logger, coordinator, missedRunPolicy: config.missedRunPolicy });
+  let installed: InstalledWishlistAlerts | undefined;
 
   const shutdown = async (signal: string) => {
     logger.info(`🛑 ${signal} received: shutting down`);
@@ -35,19 +36,13 @@ export async function main(): Promise<void> {
     force.unref();
     // Stop accepting requests; requests in flight (a manual trigger, say) end with their run.
     const httpClosed = server ? new Promise<true>((resolve) => server!.close(() => resolve(true))) : Promise.resolve(true as const);
-    let idle = await cron.stop(config.shutdownTimeoutMs);
-    if (!idle) {
-      const reason = `abandoned: the instance shut down and the run did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}`;
-      const n = await coordinator.abandonOwnRuns(reason).catch(() => 0);
-      logger.warn(`${n} job run(s) did not finish within SHUTDOWN_TIMEOUT_MS=${config.shutdownTimeoutMs}; marked abandoned, exiting`);
-      // A manual trigger waiting for the run has been answered 503 (abandoned); its
-      // connection closes once that answer is out, below.
-    }
+    // The jobs (a run cut off is marked abandoned, and a manual trigger waiting for it is
+    // answered 503), the watch, the mail connections.
+    let idle = installed ? await installed.stop(config.shutdownTimeoutMs) : true;
     if (!(await withTimeout(httpClosed, 5000))) {
       server?.closeAllConnections();
       idle = false;
     }
-    if (idle) await withTimeout(catchingUp, 5000); // a catch-up still asking whether it missed a run
     for (const [name, close] of closers.reverse()) {
       // A run cut off above, a request still answering, or a look of the watch that did not
       // stop in time goes on querying: ending the pool under it would only turn each of its
@@ -71,27 +66,27 @@ export async function main(): Promise<void> {
       throw new Error(describeDatabaseError(err, database.url));
     });
     const admin = resolveAdminToken(config);
-    const alerts = createWishlistAlerts({
-      pool, logger, cron, config, adminToken: admin.value, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+    // The same installation as the shop's, with the admin token as the only way in.
+    installed = installWishlistAlerts({
+      pool, config, logger, access: 'token', adminToken: admin.value, unsubscribeSecret: resolveUnsubscribeSecret(config).value,
+      stopLimitName: 'SHUTDOWN_TIMEOUT_MS',
     });
-    closers.push(['mailer', () => alerts.close()]);
+    const { alerts } = installed;
     const mail = await alerts.mail.describe();
     const unconfigured = await alerts.mail.unconfigured();
     if (unconfigured.length > 0) throw new Error(noMailServer(unconfigured));
 
     const app = createApp({ logger, ...alerts });
     server = await new Promise<Server>((resolve, reject) => {
-      // Express 5 hands a listen error (EADDRINUSE) to the callback.
-      const s = app.listen(config.port, config.host, (err?: Error) =>
-        err ? reject(new Error(`Cannot listen on ${config.host} port ${config.port}: ${err.message}`)) : resolve(s));
+      // A listen error (EADDRINUSE) is the server's 'error' event, under Express 4 and 5 alike.
+      const s = app.listen(config.port, config.host);
+      s.once('listening', () => resolve(s));
+      s.once('error', (err) => reject(new Error(`Cannot listen on ${config.host} port ${config.port}: ${err.message}`)));
     });
-    catchingUp = cron
-      .start()
-      .then(() => logger.info(`⏪ Missed runs looked at (WISHLIST_MISSED_RUN_POLICY=${config.missedRunPolicy})`))
-      .catch((err) => logger.error(`Catching up on missed runs failed: ${errorMessage(err)}`));
-    alerts.start();
+    await installed.ready;
     printBanner(logger, { database, mail, admin, address: server.address() as AddressInfo });
   } catch (err) {
+    await installed?.stop(0).catch(() => undefined);
     for (const [, close] of closers.reverse()) await close().catch(() => undefined);
     throw err;
   }
@@ -104,11 +99,6 @@ function noMailServer(regions: Region[]): string {
     "set SMTP_URL, or the store's smtp_host with smtp_enabled=true in the shop's region_settings, or the shop's SMTP_HOST or EMAIL_SMTP_HOST";
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function printBanner(
   logger: Logger,
@@ -125,7 +115,7 @@ function printBanner(
   const everywhere = address.address === '0.0.0.0' || address.address === '::';
   const here = everywhere ? `http://localhost:${port}` : listening;
   // The embedded server's password is a fixed local one, and its psql line is meant to be pasted.
-  const shownUrl = database.embedded ? database.url : maskSecrets(database.url);
+  const shownUrl = database.embedded ? database.url : maskUrl(database.url);
   const lines = [
     `🚀 Wishlist alerts listening on ${listening}${everywhere ? ` (every interface; ${here} on this machine)` : ''}`,
     `   Database: ${database.embedded ? 'embedded PostgreSQL' : 'DATABASE_URL'}  →  psql "${shownUrl}"`,

@@ -8,6 +8,7 @@ import { createAlertRenderer, mailSettingsFrom, UNSUBSCRIBE_PATH } from './mail/
 import { MailSources } from './mail/mailSources';
 import { createMailRouter } from './mail/mailRouter';
 import type { MailRouter } from './mail/routes';
+import { paceStatus } from './services/delivery/paceStatus';
 import { AlertDelivery } from './services/delivery/AlertDelivery';
 import { WishlistNotificationService } from './services/WishlistNotificationService';
 import type { CronService } from './jobs/CronService';
@@ -20,22 +21,36 @@ import { createMetrics, WishlistMetrics } from './metrics/metrics';
 import { jobsOverview } from './jobs/overview';
 import type { Mountable } from './http/app';
 import { createHealthRouter } from './http/healthRouter';
+import { createShopTriggersRouter } from './http/shopTriggersRouter';
+import type { Router } from 'express';
 import { createMetricsRouter } from './http/metricsRouter';
-import { AdminAccess, shopSessionAccess } from './http/access';
+import { AdminAccess, AdminGate, shopSessionAccess } from './http/access';
+import { CsrfTokens, originsOf } from './http/csrf';
 import { AuthFailures } from './http/authFailures';
 import { shopTimezone } from './db/timezone';
 import { Watch } from './services/Watch';
 import { ShopperPreferences } from './services/ShopperPreferences';
+import { strongSecrets } from './config/checks';
+import { Retention } from './services/Retention';
+import { SuppressionList } from './services/SuppressionList';
+import { createFeedbackRouter } from './http/feedbackRouter';
+import type { HttpsGet } from './bounces/httpsGet';
+import { DatabaseProbe } from './http/databaseDeadline';
+import { AlertProof } from './services/AlertProof';
 
 export type WishlistAlertsConfig = Pick<
   Config,
   | 'nodeEnv' | 'jobs' | 'mailFrom' | 'frontendUrl' | 'frontendUrlEu' | 'wishlistPagePath' | 'shopTimezone' | 'shopMail'
   | 'shopName' | 'shopLocale' | 'smtpUrl' | 'dataDir' | 'batchSize' | 'mailMaxAttempts' | 'stockCooldownHours'
   | 'smtpPoolSize' | 'instanceId' | 'leaseMs' | 'retryBaseMs' | 'publicUrl' | 'unsubscribeMailto'
-  | 'saleMinDropPercent' | 'stockNotifyPerUnit' | 'maxEmailsPerDay' | 'adminApiToken' | 'unsubscribeSecret' | 'metricsPublic'
+  | 'saleMinDropPercent' | 'priceDropEnabled' | 'stockNotifyPerUnit' | 'maxEmailsPerDay' | 'adminApiToken' | 'unsubscribeSecret' | 'metricsPublic'
   | 'adminSignInUrl' | 'adminViewAuthority' | 'adminManageAuthority'
-  | 'watchEnabled' | 'watchIntervalMs' | 'saleSettleSeconds' | 'stockSettleSeconds'
+  | 'watchEnabled' | 'watchIntervalMs' | 'saleSettleSeconds' | 'stockSettleSeconds' | 'mailSwitchedOff' | 'retention'
+  | 'snsTopicArns' | 'feedbackSecret' | 'proof' | 'mailRates'
 >;
+
+/** Where the provider's bounce and complaint notifications are posted: …/sns (Amazon SES through SNS), …/signed (the signed JSON form). */
+export const FEEDBACK_PATH = '/wishlist-alerts/feedback';
 
 export interface WishlistAlerts {
   /** The checks, to call directly (a script, a test) or through the jobs. */
@@ -45,17 +60,28 @@ export interface WishlistAlerts {
   mail: MailRouter;
   /**
    * What the host mounts, each at its path: the admin API, the console, the shoppers'
-   * unsubscribe links (public: the signed token is the permission), /metrics and /healthz.
+   * unsubscribe links (public: the signed token is the permission), the provider's bounce
+   * and complaint notifications (public: signed), /metrics and /healthz.
    */
   routers: Mountable['routers'];
   /** Where each router expects to be mounted (the console's page and the emails' links use these). */
   paths: Mountable['paths'];
+  /**
+   * The shop's own old trigger paths (POST /api/admin/wishlist-notifications/check-sales
+   * and /check-stock, /api/admin/cron/trigger/wishlist-…), answered by the module: mount
+   * at the root, ahead of the shop's routers. Everything else passes through.
+   */
+  shopTriggers: Router;
   /** Prometheus metrics, counted from the CronService's runs. */
   metrics: WishlistMetrics;
   /** Each job with its last runs and health (the console's badge, /healthz). */
   overview(): ReturnType<typeof jobsOverview>;
   /** The watch: alerts within seconds of a change (started by start()). */
   watch: Watch;
+  /** The addresses no alert is sent to (bounces, complaints), and their admin's view. */
+  suppressions: SuppressionList;
+  /** Whether the alerts sell: reach, and the orders attributed to them (the console's panel, /stats, /metrics). */
+  proof: AlertProof;
   /**
    * Asks for an immediate look at these products (after the shop's stock sync, say):
    * both checks for them, then delivery, on this instance.
@@ -73,9 +99,16 @@ export interface WishlistAlertsDeps {
   /** The host's one CronService: the two jobs are added to it. */
   cron: CronService;
   config: WishlistAlertsConfig;
-  /** Signs the unsubscribe links. Default: config.unsubscribeSecret (UNSUBSCRIBE_SECRET). */
+  /**
+   * Signs the unsubscribe links (through a key derived for them) and the CSRF tokens.
+   * Default: config.unsubscribeSecret (WISHLIST_UNSUBSCRIBE_SECRET, else UNSUBSCRIBE_SECRET).
+   */
   unsubscribeSecret?: string;
-  /** The admin bearer token: the admin API, the console's sign-in and /metrics. Default: config.adminApiToken. */
+  /**
+   * The admin bearer token: the admin API, the console's sign-in and /metrics. Default:
+   * config.adminApiToken. Optional when `access` is given: without it, only the host's
+   * sign-in lets admins in.
+   */
   adminToken?: string;
   /**
    * Who may view and act, beside the admin token: the host's own sign-in. 'shop-session'
@@ -89,6 +122,8 @@ export interface WishlistAlertsDeps {
    */
   mailer?: Mailer;
   clock?: Clock;
+  /** How Amazon SNS is reached (its signing certificates, subscription confirmations); default: https with Node's fetch. */
+  snsFetch?: HttpsGet;
 }
 
 /**
@@ -97,15 +132,16 @@ export interface WishlistAlertsDeps {
  */
 export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
   const { pool, logger, config, cron } = deps;
-  const adminToken = deps.adminToken ?? config.adminApiToken;
-  const unsubscribeSecret = deps.unsubscribeSecret ?? config.unsubscribeSecret;
-  if (!adminToken || !unsubscribeSecret) {
-    throw new Error('createWishlistAlerts needs ADMIN_API_TOKEN and UNSUBSCRIBE_SECRET (in the config, or as adminToken and unsubscribeSecret)');
-  }
+  // A host's own sign-in may stand in for the token; the secrets given are held to the config's rules.
+  const { adminToken, unsubscribeSecret } = strongSecrets({
+    adminToken: deps.adminToken ?? config.adminApiToken, unsubscribeSecret: deps.unsubscribeSecret ?? config.unsubscribeSecret,
+  }, config.nodeEnv === 'production', { tokenRequired: !deps.access });
   const clock = deps.clock ?? systemClock;
   const since = clock.now();
   const overview = () => jobsOverview({ cron, db: pool, since, now: clock.now() });
-  const metrics = createMetrics({ db: pool, jobs: [SALE_JOB, STOCK_JOB] });
+  const proof = new AlertProof({ pool, clock, attributionDays: config.proof.attributionDays, shopTimezone: config.shopTimezone });
+  const mailPace = () => paceStatus(pool, config.mailRates);
+  const metrics = createMetrics({ db: pool, jobs: [SALE_JOB, STOCK_JOB], proof });
   cron.onRunFinished(metrics.observeRun);
   const mailSettings = mailSettingsFrom(config, unsubscribeSecret);
   const sources = new MailSources({
@@ -114,7 +150,9 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
   });
   const mail = createMailRouter({
     sources, smtpPoolSize: config.smtpPoolSize, previewDir: `${config.dataDir}/outbox`, logger, mailer: deps.mailer,
+    switchedOff: config.mailSwitchedOff,
   });
+  const suppressions = new SuppressionList({ db: pool, clock, logger, onAdded: metrics.observeSuppressed });
   const delivery = new AlertDelivery({
     pool,
     router: mail,
@@ -123,10 +161,13 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     clock,
     timezone: () => shopTimezone(pool, config.shopTimezone),
     onAccepted: metrics.observeAccepted,
+    onRefused: (email, err) => suppressions.refused(email, err),
+    onDelivered: metrics.observeDelivery,
     settings: {
       batchSize: config.batchSize,
       maxEmailsPerDay: config.maxEmailsPerDay,
       saleMinDropPercent: config.saleMinDropPercent,
+      priceDropEnabled: config.priceDropEnabled,
       maxAttempts: config.mailMaxAttempts,
       retryBaseMs: config.retryBaseMs,
       concurrency: config.smtpPoolSize,
@@ -134,6 +175,7 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       leaseMs: config.leaseMs,
       storefronts: mailSettings.storefronts,
       saleSettleSeconds: config.saleSettleSeconds,
+      mailRates: config.mailRates,
     },
   });
   const notifications = new WishlistNotificationService({
@@ -148,9 +190,11 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       shopTimezone: config.shopTimezone,
       saleSettleSeconds: config.saleSettleSeconds,
       stockSettleSeconds: config.stockSettleSeconds,
+      priceDropEnabled: config.priceDropEnabled,
     },
   });
-  registerWishlistJobs({ cron, notifications, config, logger });
+  const retention = new Retention({ pool, logger, clock, settings: config.retention });
+  registerWishlistJobs({ cron, notifications, retention, config, logger });
   const watch = new Watch({
     pool, notifications, logger, clock, since,
     settings: {
@@ -170,7 +214,12 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     deps.access === 'shop-session'
       ? shopSessionAccess({ db: pool, view: config.adminViewAuthority, manage: config.adminManageAuthority })
       : deps.access;
-  const gate = { token: adminToken, access, failures };
+  const probe = new DatabaseProbe(pool);
+  const feedbackState = { snsTopics: config.snsTopicArns.length, signedForm: config.feedbackSecret !== undefined };
+  const gate: AdminGate = {
+    token: adminToken, access, failures, csrf: new CsrfTokens(unsubscribeSecret),
+    trustedOrigins: originsOf([config.publicUrl, config.frontendUrl, config.frontendUrlEu]),
+  };
   return {
     notifications,
     delivery,
@@ -178,10 +227,12 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
     routers: {
       admin: createAdminRouter({
         cron, db: pool, gate, preferences, logger, overview, describeMail: () => mail.describe(), watch: () => watch.status(),
+        suppressions, feedback: feedbackState, probe, proof, mailPace,
       }),
       console: createConsoleRouter({
-        cron, db: pool, adminToken, access, failures, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
-        previews: mail, clock, logger, overview, watch: () => watch.status(),
+        cron, db: pool, gate, signInUrl: config.adminSignInUrl, secureCookies: config.nodeEnv === 'production',
+        previews: mail, clock, logger, overview, watch: () => watch.status(), suppressions, feedback: feedbackState, probe, proof,
+        mailPace,
       }),
       unsubscribe: createUnsubscribeRouter({
         preferences, logger, secret: unsubscribeSecret, text, lang: new Intl.Locale(config.shopLocale).language,
@@ -189,13 +240,20 @@ export function createWishlistAlerts(deps: WishlistAlertsDeps): WishlistAlerts {
       }),
       metrics: createMetricsRouter({ metrics, gate, public: config.metricsPublic, logger }),
       health: createHealthRouter({ pool, logger, overview, watch: () => watch.status() }),
+      feedback: createFeedbackRouter({
+        suppressions, topics: config.snsTopicArns, secret: config.feedbackSecret, fetch: deps.snsFetch, clock, logger,
+      }),
     },
+    shopTriggers: createShopTriggersRouter({ cron, gate, logger, probe }),
     paths: {
       admin: '/api/admin/wishlist-jobs', console: CONSOLE_PATH, unsubscribe: UNSUBSCRIBE_PATH, metrics: '/metrics', health: '/healthz',
+      feedback: FEEDBACK_PATH,
     },
     metrics,
     overview,
     watch,
+    suppressions,
+    proof,
     productsChanged,
     start: () => watch.start(),
     close: async () => {

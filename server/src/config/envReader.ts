@@ -1,11 +1,15 @@
-import cron from 'node-cron';
-import { maskSecrets } from '../maskSecrets';
+import { cronPatternProblem } from '../jobs/fireTimes';
+import { maskSecrets, maskUrl } from '../maskSecrets';
 
 type Env = Record<string, string | undefined>;
 
-/** Shows a value in an error message without leaking a password or token. */
+/**
+ * Shows a value in an error message without leaking a password or token: a secret's value
+ * not at all, a URL's password from its parsed parts, anything else as free text.
+ */
 export function maskValue(name: string, value: string): string {
-  if (name === 'ADMIN_API_TOKEN' || name === 'UNSUBSCRIBE_SECRET') return '***';
+  if (/TOKEN|SECRET|PASS/i.test(name)) return '***';
+  if (/_URL$/.test(name)) return maskUrl(value);
   return maskSecrets(value);
 }
 
@@ -36,15 +40,14 @@ export function envReader(env: Env, problems: string[]) {
 
   const bool = (name: string, fallback: boolean): boolean => flag(name) ?? fallback;
 
-  const num = (name: string, fallback: number, opts: { integer?: boolean; min?: number; max?: number }): number => {
+  /** A number within [min, max]: every number has a maximum, so none can overflow what it feeds (an int, an interval, a timer). */
+  const num = (name: string, fallback: number, opts: { integer?: boolean; min: number; max: number }): number => {
     const v = raw(name);
     if (v === undefined) return fallback;
     const n = Number(v);
-    const { integer, min = -Infinity, max = Infinity } = opts;
+    const { integer, min, max } = opts;
     if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
-      const kind = integer ? 'a whole number' : 'a number';
-      const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-      bad(name, v, `expected ${kind} ${range}`);
+      bad(name, v, `expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}`);
       return fallback;
     }
     return n;
@@ -74,9 +77,18 @@ export function envReader(env: Env, problems: string[]) {
     return v;
   };
 
-  const schedule = (name: string, fallback: string): string => {
+  /**
+   * A cron expression. Six fields start with seconds: one that fires more than once a
+   * minute (a seconds field other than one number) is refused unless `allowSubMinute`.
+   */
+  const schedule = (name: string, fallback: string, opts: { allowSubMinute: boolean }): string => {
     const v = raw(name) ?? fallback;
-    if (!cron.validate(v)) bad(name, v, 'not a valid cron expression (e.g. "0 * * * *")');
+    const fields = v.split(/\s+/);
+    const problem = cronPatternProblem(v);
+    if (problem) bad(name, v, `not a valid cron expression (${problem}; e.g. "0 * * * *")`);
+    else if (fields.length === 6 && !/^\d{1,2}$/.test(fields[0]) && !opts.allowSubMinute) {
+      bad(name, v, 'fires more than once a minute (six fields, the first being seconds): use five fields, or set WISHLIST_ALLOW_SUBMINUTE_SCHEDULES=true');
+    }
     return v;
   };
 

@@ -12,7 +12,8 @@ export type DataWarnings = Record<string, number>;
 export async function countDataWarnings(db: Db, scope: ProductScope): Promise<DataWarnings> {
   const { rows } = await db.query<DataWarnings>(
     `SELECT count(*) FILTER (WHERE region IS NULL OR region NOT IN ('us', 'eu'))::int AS "unknown region (no alerts)",
-            count(*) FILTER (WHERE is_on_sale AND (sale_price IS NULL OR regular_price IS NULL OR sale_price <= 0 OR regular_price <= 0))::int
+            count(*) FILTER (WHERE is_on_sale AND (wishlist_alert_cents(sale_price) IS NULL OR wishlist_alert_cents(regular_price) IS NULL
+                                                   OR sale_price <= 0 OR regular_price <= 0))::int
               AS "on sale without usable prices (no sale alerts)",
             count(*) FILTER (WHERE stock < 0)::int AS "negative stock (out of stock)",
             count(*) FILTER (WHERE stock IS NULL AND coalesce(btrim(in_stock), '') NOT IN ('0', '1'))::int

@@ -6,8 +6,10 @@ export type RunStatus = JobRun['status'];
 /** A row of wishlist_alert_runs, in the shape CronService keeps its own runs. */
 export type RunRow = JobRun & { id: string; instanceId: string };
 
-const COLUMNS = `id::text, job, slot, trigger, triggered_by AS "triggeredBy", instance_id AS "instanceId", status, started_at AS "startedAt",
-  finished_at AS "finishedAt", duration_ms AS "durationMs", result, error`;
+// The id goes out as text (a bigint), under its own name: ORDER BY id would then sort that
+// text (9 after 10), so every query orders by r.id, the number.
+const COLUMNS = `r.id::text AS id, r.job, r.slot, r.trigger, r.triggered_by AS "triggeredBy", r.instance_id AS "instanceId", r.status,
+  r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.duration_ms AS "durationMs", r.result, r.error`;
 
 /** Marks running rows whose instance stopped renewing the lease as abandoned. */
 export async function abandonExpired(db: Db, job?: string): Promise<number> {
@@ -78,10 +80,10 @@ export interface RunFilter {
 
 export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
   const { rows } = await db.query<RunRow>(
-    `SELECT ${COLUMNS} FROM wishlist_alert_runs
-      WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR status = $2)
-        AND ($3::bigint IS NULL OR id < $3)
-      ORDER BY id DESC LIMIT $4`,
+    `SELECT ${COLUMNS} FROM wishlist_alert_runs r
+      WHERE ($1::text IS NULL OR r.job = $1) AND ($2::text IS NULL OR r.status = $2)
+        AND ($3::bigint IS NULL OR r.id < $3)
+      ORDER BY r.id DESC LIMIT $4`,
     [f.job ?? null, f.status ?? null, f.before ?? null, f.limit],
   );
   return rows;
@@ -90,11 +92,11 @@ export async function listRuns(db: Db, f: RunFilter): Promise<RunRow[]> {
 /** The latest run of each job, and the one running now if any, in one query. */
 export async function latestRuns(db: Db, jobs: readonly string[]): Promise<Map<string, { last: RunRow | null; running: RunRow | null }>> {
   const { rows } = await db.query<RunRow & { kind: 'last' | 'running' }>(
-    `SELECT 'last' AS kind, r.* FROM unnest($1::text[]) AS j(name)
-       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_alert_runs WHERE job = j.name ORDER BY id DESC LIMIT 1) r
+    `SELECT 'last' AS kind, l.* FROM unnest($1::text[]) AS j(name)
+       CROSS JOIN LATERAL (SELECT ${COLUMNS} FROM wishlist_alert_runs r WHERE r.job = j.name ORDER BY r.id DESC LIMIT 1) l
      UNION ALL
-     SELECT 'running' AS kind, ${COLUMNS} FROM wishlist_alert_runs
-      WHERE job = ANY($1::text[]) AND status = 'running' AND lease_until >= now()`,
+     SELECT 'running' AS kind, ${COLUMNS} FROM wishlist_alert_runs r
+      WHERE r.job = ANY($1::text[]) AND r.status = 'running' AND r.lease_until >= now()`,
     [jobs],
   );
   const out = new Map(jobs.map((j) => [j, { last: null as RunRow | null, running: null as RunRow | null }]));

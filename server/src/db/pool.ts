@@ -1,7 +1,7 @@
 import { Pool, PoolClient, QueryResultRow } from 'pg';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { maskSecrets } from '../maskSecrets';
+import { maskSecrets, maskUrl } from '../maskSecrets';
 
 /** The narrow interface repositories need: a Pool, a client in a transaction, or a test double. */
 export interface Db {
@@ -60,12 +60,28 @@ export async function withTransaction<T>(pool: Pool, work: (client: PoolClient) 
   }
 }
 
+/**
+ * Runs an idempotent statement, again (up to `attempts` times) when it failed because its
+ * connection was lost: after the server terminated its backends, a pool can hand out an
+ * idle client whose connection is already dead before it hears of it; the failed one is
+ * discarded, and the next try gets another.
+ */
+export async function retryOnLostConnection<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || !isDatabaseUnavailable(err) || findCode(err) === 'ECONNREFUSED') throw err;
+    }
+  }
+}
+
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '3D000']);
 
 /** Says where the database is (passwords masked) when it cannot be reached, else the error's message. */
 export function describeDatabaseError(err: unknown, url: string): string {
   if (!isDatabaseUnavailable(err)) return maskSecrets(errorMessage(err));
-  return maskSecrets(`cannot reach PostgreSQL at ${url} (${errorMessage(err)}); is it running, and is DATABASE_URL right?`);
+  return `cannot reach PostgreSQL at ${maskUrl(url)} (${maskSecrets(errorMessage(err))}); is it running, and is DATABASE_URL right?`;
 }
 
 /** Unreachable, or a statement PostgreSQL cancelled at DATABASE_STATEMENT_TIMEOUT_MS: callers answer 503. */

@@ -1,5 +1,5 @@
 import { Db, maskedEmailSql } from './pool';
-import type { AlertKind } from '../domain';
+import type { PreferenceKind } from '../domain';
 
 /** The product a wishlist row is for, as an unsubscribe page names it; null if the row is gone. */
 export async function productNameOf(db: Db, wishlistId: number): Promise<string | null> {
@@ -11,7 +11,7 @@ export async function productNameOf(db: Db, wishlistId: number): Promise<string 
 }
 
 /** Stops one wishlist row's alerts of one kind (the link under an item); a second call changes nothing. */
-export async function stopItemAlerts(db: Db, wishlistId: number, kind: AlertKind): Promise<void> {
+export async function stopItemAlerts(db: Db, wishlistId: number, kind: PreferenceKind): Promise<void> {
   await db.query(
     'INSERT INTO wishlist_alert_item_optouts (wishlist_id, kind) VALUES ($1, $2) ON CONFLICT DO NOTHING',
     [wishlistId, kind],

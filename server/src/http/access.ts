@@ -3,6 +3,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/pool';
 import { HttpError } from './errors';
 import type { AuthFailures } from './authFailures';
+import { CsrfTokens, csrfTokenOf, foreignOrigin } from './csrf';
 
 /** Who is calling the admin API, the console or /metrics, and what they may do. */
 export interface AdminCaller {
@@ -24,10 +25,11 @@ export type AdminAccess = (req: Request) => AdminCaller | null | Promise<AdminCa
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** The bearer token's caller, null when the request carries none; 401 when it is wrong. */
-export function bearerCaller(req: Request, token: string): AdminCaller | null {
+/** The bearer token's caller, null when the request carries none; 401 when it is wrong (or none is configured). */
+export function bearerCaller(req: Request, token: string | undefined): AdminCaller | null {
   const header = req.get('authorization');
   if (header === undefined) return null;
+  if (token === undefined) throw new HttpError(401, 'No ADMIN_API_TOKEN is configured: sign in to the shop instead');
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   // Compared as digests, in constant time: the lengths are equal too.
   if (!match || !timingSafeEqual(digest(match[1]), digest(token))) {
@@ -37,7 +39,7 @@ export function bearerCaller(req: Request, token: string): AdminCaller | null {
 }
 
 /** The caller of an API request: the bearer token, else the host's sign-in (when given). */
-export async function apiCaller(req: Request, token: string, access?: AdminAccess): Promise<AdminCaller> {
+export async function apiCaller(req: Request, token: string | undefined, access?: AdminAccess): Promise<AdminCaller> {
   const caller = bearerCaller(req, token) ?? (access ? await access(req) : null);
   if (!caller) {
     throw new HttpError(401, access ? 'Sign in to the shop first, or send Authorization: Bearer <ADMIN_API_TOKEN>' : 'Authentication required: send Authorization: Bearer <ADMIN_API_TOKEN>');
@@ -45,27 +47,24 @@ export async function apiCaller(req: Request, token: string, access?: AdminAcces
   return caller;
 }
 
-/** True when a browser says the request comes from another site (Origin, or Sec-Fetch-Site). */
-function crossSite(req: Request): boolean {
-  const site = req.get('sec-fetch-site');
-  if (site && site !== 'same-origin' && site !== 'none') return true;
-  const origin = req.get('origin');
-  if (!origin) return false;
-  try {
-    return new URL(origin).host !== req.get('host');
-  } catch {
-    return true;
-  }
-}
-
 /** How an admin request proves who it is: the token, the host's sign-in, and the failure limit. */
 export interface AdminGate {
-  token: string;
+  /** Absent: no bearer token is configured (inside the shop, its admins sign in the shop's way). */
+  token?: string;
   access?: AdminAccess;
   failures: AuthFailures;
+  /** The CSRF tokens every action taken with a browser sign-in must carry. */
+  csrf: CsrfTokens;
+  /** Origins a browser sign-in may be used from, beside this server's own. */
+  trustedOrigins: ReadonlySet<string>;
 }
 
-/** Guards a router: the caller may view (res.locals.caller holds them), and for `act`, act. */
+/**
+ * Guards a router: the caller may view (res.locals.caller holds them), and for `act`,
+ * act. A caller through the host's sign-in is a browser session: its requests must not
+ * come from another site, and its actions must carry the CSRF token (GET csrf-token, or
+ * the console's page), since the shop's cookies ride along on a request from any site.
+ */
 export function requireAdmin(gate: AdminGate, need: 'view' | 'act'): RequestHandler {
   return async (req, res, next) => {
     let caller: AdminCaller | undefined = res.locals.caller;
@@ -83,14 +82,16 @@ export function requireAdmin(gate: AdminGate, need: 'view' | 'act'): RequestHand
         throw err;
       }
       res.removeHeader('WWW-Authenticate');
+      res.locals.browserSession = req.get('authorization') === undefined;
+      if (res.locals.browserSession && foreignOrigin(req, gate.trustedOrigins)) {
+        throw new HttpError(403, 'A shop sign-in may not be used from another site');
+      }
     }
     if (!caller.canView || (need === 'act' && !caller.canAct)) {
       throw new HttpError(403, `${caller.who} may not ${need === 'act' ? 'run checks or change alerts' : 'see the wishlist jobs'}`);
     }
-    if (need === 'act' && caller.who !== 'token' && crossSite(req)) {
-      // A browser session's cookie rides along on a form posted from any site: an action
-      // must come from the same site (the console's own requests, or a same-origin page).
-      throw new HttpError(403, 'Cross-site requests may not run checks or change alerts');
+    if (need === 'act' && res.locals.browserSession && !gate.csrf.valid(caller.sessionKey, csrfTokenOf(req))) {
+      throw new HttpError(403, 'Missing or wrong CSRF token: send X-CSRF-Token (GET /api/admin/wishlist-jobs/csrf-token gives it)');
     }
     res.locals.caller = caller;
     next();
@@ -101,6 +102,7 @@ export function requireAdmin(gate: AdminGate, need: 'view' | 'act'): RequestHand
 interface ShopSession {
   userId?: unknown;
   authorities?: unknown;
+  userEmail?: unknown;
   email?: unknown;
 }
 
@@ -111,11 +113,15 @@ interface ShopSession {
  */
 export function shopSessionAccess(opts: { db: Db; view: string; manage: string }): AdminAccess {
   return async (req) => {
-    const session = (req as Request & { session?: ShopSession; sessionID?: string }).session;
-    const userId = Number(session?.userId);
-    if (!session || !Number.isInteger(userId) || userId <= 0) return null;
-    const authorities = Array.isArray(session.authorities) ? session.authorities.filter((a): a is string => typeof a === 'string') : [];
-    let email = typeof session.email === 'string' ? session.email : null;
+    // Own properties only: a key some bug of the host put on Object.prototype is nobody's session.
+    const session = own(req, 'session') as ShopSession | undefined;
+    const userId = userIdOf(own(session, 'userId'));
+    if (userId === null) return null;
+    const listed = own(session, 'authorities');
+    const authorities = Array.isArray(listed) ? listed.filter((a): a is string => typeof a === 'string') : [];
+    // The shop's sign-in keeps the address as userEmail.
+    const sessionEmail = own(session, 'userEmail') ?? own(session, 'email');
+    let email = typeof sessionEmail === 'string' ? sessionEmail : null;
     if (email === null) {
       const { rows } = await opts.db.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
       email = rows[0]?.email ?? null;
@@ -125,7 +131,17 @@ export function shopSessionAccess(opts: { db: Db; view: string; manage: string }
       who: `user ${userId}${email ? ` (${email})` : ''}`,
       canView: canAct || authorities.includes(opts.view),
       canAct,
-      sessionKey: `shop:${userId}:${(req as { sessionID?: string }).sessionID ?? ''}`,
+      sessionKey: `shop:${userId}:${own(req, 'sessionID') ?? ''}`,
     };
   };
+}
+
+function own(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null && Object.prototype.hasOwnProperty.call(o, key) ? (o as Record<string, unknown>)[key] : undefined;
+}
+
+/** A users.id: a whole number from 1 to 2147483647, or its digits. true is not user 1, nor is 1e300 anyone. */
+function userIdOf(value: unknown): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : NaN;
+  return Number.isInteger(n) && n >= 1 && n <= 2_147_483_647 ? n : null;
 }

@@ -1,4 +1,5 @@
-import express, { Request, Router } from 'express';
+import express, { Request, type Router } from 'express';
+import { createRouter } from './router';
 import type { Logger } from '../logger';
 import type { Db } from '../db/pool';
 import { listRuns, RunStatus } from '../db/jobRuns';
@@ -7,15 +8,19 @@ import { ALERT_KINDS, AlertKind, Region } from '../domain';
 import type { ShopperPreferences } from '../services/ShopperPreferences';
 import type { CronService } from '../jobs/CronService';
 import type { JobOverview, jobsOverview } from '../jobs/overview';
-import { SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
+import { RETENTION_JOB, SALE_JOB, STOCK_JOB } from '../jobs/wishlistJobs';
 import { AdminGate, requireAdmin } from './access';
-import { bodyDeadline } from './bodyDeadline';
+import { boundedBody } from './bodyDeadline';
 import type { WatchStatus } from '../services/Watch';
 import { errorHandler, HttpError } from './errors';
+import type { SuppressionList } from '../services/SuppressionList';
+import { SUPPRESSION_SOURCES } from '../db/suppressions';
+import type { FeedbackEndpoints } from './feedbackRouter';
+import type { DatabaseProbe } from './databaseDeadline';
+import type { StorePace } from '../services/delivery/paceStatus';
+import type { AlertProof } from '../services/AlertProof';
 
-const BODY_DEADLINE_MS = 10_000;
-
-const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB];
+const JOBS: readonly string[] = [SALE_JOB, STOCK_JOB, RETENTION_JOB];
 const RUN_STATUSES: RunStatus[] = ['running', 'succeeded', 'failed', 'abandoned'];
 const NOTIFICATION_STATUSES = ['queued', 'sent', 'failed', 'skipped'] as const;
 
@@ -80,22 +85,47 @@ export function createAdminRouter(deps: {
   describeMail: () => Promise<Record<Region, string>>;
   /** The watch: enabled, interval, holder, last look, how far behind, what it acted on. */
   watch: () => Promise<WatchStatus>;
+  /** The addresses no alert is sent to, and which provider notifications feed them. */
+  suppressions: SuppressionList;
+  feedback: FeedbackEndpoints;
+  /** A request still waiting when the database stops answering gets 503 within its deadline. */
+  probe: DatabaseProbe;
+  /** Reach and attributed orders, per kind and store, for the last 7 and 30 days. */
+  proof: Pick<AlertProof, 'stats'>;
+  /** Each store's mail pace, whether the provider throttles it, and the time left for what is queued. */
+  mailPace: () => Promise<StorePace[]>;
 }): Router {
   const { cron, db } = deps;
-  const router = Router();
+  const router = createRouter({ probe: deps.probe });
   router.use(requireAdmin(deps.gate, 'view'));
   const act = requireAdmin(deps.gate, 'act');
   // After the token check: a caller without one cannot make the server read a body.
-  router.use(bodyDeadline(BODY_DEADLINE_MS), express.json({ limit: '100kb' }));
+  router.use(...boundedBody(express.json({ limit: '4kb' })));
 
   router.get('/status', async (_req, res) => {
-    const [{ jobs, warning }, mail, watch] = await Promise.all([deps.overview(), deps.describeMail(), deps.watch()]);
+    const [{ jobs, warning }, mail, watch, suppressed, mailPace] = await Promise.all([
+      deps.overview(), deps.describeMail(), deps.watch(), deps.suppressions.counts(), deps.mailPace(),
+    ]);
     const byName = new Map(jobs.map((j) => [j.name, j]));
     res.json({
       success: true,
-      data: { saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)), watch, mail },
+      data: {
+        saleCheck: jobStatus(SALE_JOB, byName.get(SALE_JOB)), stockCheck: jobStatus(STOCK_JOB, byName.get(STOCK_JOB)),
+        retention: jobStatus(RETENTION_JOB, byName.get(RETENTION_JOB)), watch, mail, mailPace,
+        suppressions: { ...suppressed, notifications: deps.feedback },
+      },
       ...(warning ? { message: warning } : {}),
     });
+  });
+
+  // The console's proof panel as JSON: emails and shoppers reached, orders and revenue attributed.
+  router.get('/stats', async (_req, res) => {
+    res.json({ success: true, data: await deps.proof.stats() });
+  });
+
+  // The CSRF token a browser sign-in's actions carry (X-CSRF-Token); the admin token needs none.
+  router.get('/csrf-token', (_req, res) => {
+    res.set('Cache-Control', 'no-store').json({ success: true, data: { csrfToken: res.locals.browserSession ? deps.gate.csrf.tokenFor(res.locals.caller.sessionKey) : null } });
   });
 
   router.get('/runs', async (req, res) => {
@@ -131,6 +161,24 @@ export function createAdminRouter(deps: {
     const state = await deps.preferences.setAll(userId, enabled);
     if (!state) throw new HttpError(404, `No shopper with id ${userId}`);
     res.json({ success: true, data: state });
+  });
+
+  // The suppression list, newest first (addresses masked); ?source=, ?userId= (the entry
+  // holding back that shopper's current address), paged like /runs.
+  router.get('/suppressions', async (req, res) => {
+    const page = pageParams(req.query);
+    const filter = { source: oneOf(req.query.source, 'source', SUPPRESSION_SOURCES), userId: intParam(req.query.userId, 'userId', 1, 2_147_483_647) };
+    const { rows, nextBefore } = paged(await deps.suppressions.list({ ...filter, ...page }), page.limit);
+    res.json({ success: true, data: { suppressions: rows, nextBefore, counts: await deps.suppressions.counts() } });
+  });
+
+  // Lifts an entry (the shopper's mailbox works again). A complaint's opt-out stays: PUT
+  // /shoppers/:userId/alerts turns the shopper's alerts back on.
+  router.delete('/suppressions/:id', act, async (req, res) => {
+    const id = String(intParam(req.params.id, 'id', 1, Number.MAX_SAFE_INTEGER));
+    const lifted = await deps.suppressions.lift(id, res.locals.caller.who);
+    if (!lifted) throw new HttpError(404, `No suppression with id ${id}`);
+    res.json({ success: true, data: { lifted } });
   });
 
   router.post('/trigger-sale-check', act, async (_req, res) => {

@@ -3,10 +3,12 @@ import type { Logger } from '../logger';
 import { errorHandler, notFound } from './errors';
 import { noSniff } from './securityHeaders';
 
+type MountName = 'admin' | 'console' | 'unsubscribe' | 'metrics' | 'health' | 'feedback';
+
 /** What the module gives a host to mount: each router at its path. */
 export interface Mountable {
-  routers: Record<'admin' | 'console' | 'unsubscribe' | 'metrics' | 'health', Router>;
-  paths: Record<'admin' | 'console' | 'unsubscribe' | 'metrics' | 'health', string>;
+  routers: Record<MountName, Router>;
+  paths: Record<MountName, string>;
 }
 
 /**
@@ -17,7 +19,7 @@ export function createApp(deps: Mountable & { logger: Logger }): Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(noSniff);
-  for (const name of ['health', 'metrics', 'admin', 'unsubscribe', 'console'] as const) {
+  for (const name of ['health', 'metrics', 'admin', 'unsubscribe', 'feedback', 'console'] as const) {
     app.use(deps.paths[name], deps.routers[name]);
   }
   app.use('/api', notFound);

@@ -4,6 +4,7 @@ import { errorMessage } from '../errorMessage';
 import { html } from '../html';
 import { databaseUnavailableReason, isDatabaseUnavailableOrSlow } from '../db/pool';
 import { JobBusyError, RunAbandonedError, UnknownJobError } from '../jobs/CronService';
+import { DatabaseNotAnsweringError } from './databaseDeadline';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -25,6 +26,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let message = 'Internal server error';
     if (err instanceof HttpError) {
       status = err.status;
+      message = err.message;
+    } else if (err instanceof DatabaseNotAnsweringError) {
+      // A run it was waiting for goes on: it fails on its own timeouts, or its lease expires.
+      status = 503;
       message = err.message;
     } else if (err instanceof RunAbandonedError) {
       status = 503;

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { createRouter } from './router';
 import type { Pool, QueryConfig } from 'pg';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
@@ -6,9 +7,7 @@ import type { jobsOverview } from '../jobs/overview';
 import type { WatchStatus } from '../services/Watch';
 import { errorHandler } from './errors';
 import { noSniff } from './securityHeaders';
-
-/** A probe that gets no answer by then says the database is down: probes time out at a few seconds. */
-const HEALTH_DEADLINE_MS = 3000;
+import { DATABASE_DEADLINE_MS } from './databaseDeadline';
 
 /**
  * GET / (mounted at /healthz): the database, and each job's health as the console's badge
@@ -23,8 +22,9 @@ export function createHealthRouter(deps: {
   watch: () => Promise<WatchStatus>;
   deadlineMs?: number;
 }): Router {
-  const deadlineMs = deps.deadlineMs ?? HEALTH_DEADLINE_MS;
-  const router = Router();
+  // A probe that gets no answer by then says the database is down: probes time out at a few seconds.
+  const deadlineMs = deps.deadlineMs ?? DATABASE_DEADLINE_MS;
+  const router = createRouter();
   let down = false;
   router.use(noSniff);
   router.get('/', async (_req, res) => {

@@ -1,4 +1,5 @@
-import { RequestHandler, Router } from 'express';
+import { RequestHandler, type Router } from 'express';
+import { createRouter } from './router';
 import type { Logger } from '../logger';
 import type { WishlistMetrics } from '../metrics/metrics';
 import { AdminGate, requireAdmin } from './access';
@@ -8,7 +9,7 @@ import { errorHandler } from './errors';
 export function createMetricsRouter(deps: {
   metrics: WishlistMetrics; gate: AdminGate; public: boolean; logger: Logger;
 }): Router {
-  const router = Router();
+  const router = createRouter();
   const guard: RequestHandler = deps.public ? (_req, _res, next) => next() : requireAdmin(deps.gate, 'view');
   router.get('/', guard, async (_req, res) => {
     const { registry } = deps.metrics;

@@ -1,4 +1,5 @@
-import { ErrorRequestHandler, Request, Response, Router } from 'express';
+import express, { ErrorRequestHandler, Request, Response, type Router } from 'express';
+import { createRouter } from './router';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
 import { isDatabaseUnavailableOrSlow } from '../db/pool';
@@ -7,6 +8,7 @@ import type { Catalogue } from '../mail/catalogue';
 import { html } from '../html';
 import { UnsubscribeScope, verifyUnsubscribe } from '../unsubscribe/tokens';
 import { shopperPage } from '../unsubscribe/pages';
+import { boundedBody } from './bodyDeadline';
 
 export interface UnsubscribeDeps {
   preferences: ShopperPreferences;
@@ -26,7 +28,7 @@ export interface UnsubscribeDeps {
  */
 export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   const { preferences, text } = deps;
-  const router = Router();
+  const router = createRouter();
   // On every answer, errors included: the URL holds the token, and no other site may frame the button.
   router.use((_req, res, next) => {
     res.set(PAGE_HEADERS);
@@ -56,7 +58,8 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
 <p>${question}</p><button type="submit">${text.page.confirmButton}</button></form>`);
   });
 
-  router.post('/:token', async (req, res) => {
+  // The body (List-Unsubscribe=One-Click, as a form or multipart) is read only to bound it.
+  router.post('/:token', ...boundedBody(express.raw({ type: () => true, limit: '1kb' })), async (req, res) => {
     const scope = scopeOf(req, res);
     if (!scope) return;
     if (scope.type === 'item') await preferences.stopItem(scope.wishlistId, scope.kind);
@@ -66,11 +69,13 @@ export function createUnsubscribeRouter(deps: UnsubscribeDeps): Router {
   });
 
   // Shoppers get a short page in the shop's language; the reason (hosts, ports) goes to the log.
-  const failed: ErrorRequestHandler = (err, req, res, next) => {
-    if (res.headersSent) return next(err);
+  const failed: ErrorRequestHandler = (err, req, res, _next) => {
+    // Already answered (a body that missed its deadline, then failed to arrive): nothing to add.
+    if (res.headersSent) return;
     const status: unknown = err?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      page(res, 400, text.page.invalidTitle, html`<p>${text.page.invalidBody}</p>`);
+      // A body too large (413) keeps its status; anything else the client sent wrong reads as a bad link.
+      page(res, status === 413 ? 413 : 400, text.page.invalidTitle, html`<p>${text.page.invalidBody}</p>`);
       return;
     }
     const unavailable = isDatabaseUnavailableOrSlow(err);

@@ -1,7 +1,7 @@
-import cron, { ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { previousFireTime } from './fireTimes';
+import { cronPatternProblem } from './fireTimes';
 import {
   FinishedRun, JobBusyError, JobConfig, JobHandler, JobRun, JobView, MissedRunPolicy, RunCoordinator, RunStart, UnknownJobError,
 } from './types';
@@ -14,15 +14,16 @@ interface Job {
   name: string;
   config: JobConfig;
   handler: JobHandler;
-  task: ScheduledTask;
+  task: Cron;
   current: Promise<unknown> | null;
   lastRun: JobRun | null;
 }
 
 /**
- * The process's one scheduler. node-cron parses and fires; this class adds the registry,
- * one overlap guard shared by scheduled and manual runs (node-cron's own guard does not
- * cover execute()), a record of the last run, and a stop() that waits for runs in progress.
+ * The process's one scheduler. croner parses and fires (and says when a schedule fired
+ * last and will fire next); this class adds the registry, one overlap guard shared by
+ * scheduled and manual runs, a record of the last run, and a stop() that waits for runs
+ * in progress.
  */
 export class CronService {
   private readonly jobs = new Map<string, Job>();
@@ -47,28 +48,19 @@ export class CronService {
 
   addJob<T>(name: string, config: JobConfig, handler: JobHandler<T>): void {
     if (this.jobs.has(name)) throw new Error(`Job '${name}' is already registered`);
-    if (!cron.validate(config.schedule)) throw new Error(`Job '${name}': invalid cron expression '${config.schedule}'`);
+    const problem = cronPatternProblem(config.schedule);
+    if (problem) throw new Error(`Job '${name}': invalid cron expression '${config.schedule}' (${problem})`);
     const log = this.deps.logger;
-    const task = cron.createTask(
-      config.schedule,
-      (ctx) => {
-        this.runScheduled(name, ctx.date);
-      },
-      {
-        name,
-        timezone: config.timezone,
-        logger: {
-          info: (m) => log.debug({ job: name }, m),
-          warn: (m) => log.warn({ job: name }, m),
-          error: (m, err) => log.error({ job: name, err }, String(m)),
-          debug: (m) => log.debug({ job: name }, String(m)),
-        },
-      },
-    );
+    // Paused until start(); croner's callback receives the job, whose currentRun() is the
+    // scheduled time this tick serves. A job without a name stays out of croner's global
+    // registry, so two schedulers in one process (tests, two hosts) never collide.
+    const task: Cron = new Cron(config.schedule, { timezone: config.timezone, paused: true }, (self: Cron) => {
+      this.runScheduled(name, self.currentRun() ?? new Date());
+    });
     this.jobs.set(name, { name, config: { ...config }, handler: handler as JobHandler, task, current: null, lastRun: null });
     if (config.enabled) {
       log.info(`✅ Cron job '${name}' scheduled: ${config.schedule} (${config.description})`);
-      if (this.started) task.start();
+      if (this.started && !this.stopped) task.resume();
     } else {
       log.info(`⏸️  Cron job '${name}' disabled: ${config.schedule} (${config.description})`);
     }
@@ -84,14 +76,14 @@ export class CronService {
     const catchUps: Promise<unknown>[] = [];
     for (const job of this.jobs.values()) {
       if (!job.config.enabled) continue;
-      job.task.start();
+      job.task.resume();
       if (this.deps.coordinator && this.deps.missedRunPolicy !== 'skip') catchUps.push(this.catchUp(job));
     }
     return Promise.all(catchUps).then(() => undefined);
   }
 
   private async catchUp(job: Job): Promise<void> {
-    const slot = previousFireTime(job.task, new Date());
+    const slot = job.task.previousRuns(1, new Date())[0] ?? null;
     let missed: boolean;
     try {
       missed = slot !== null && (await this.deps.coordinator!.wasMissed(job.name, slot));
@@ -104,10 +96,13 @@ export class CronService {
     await this.run(job, { trigger: 'catch-up', scheduledAt: slot, by: null }).catch(() => undefined); // recorded and logged by run()
   }
 
-  /** Stops firing, then waits for runs in progress (up to timeoutMs); true if they all finished. */
-  async stop(timeoutMs = Infinity): Promise<boolean> {
+  /**
+   * Stops firing, then waits for runs in progress (up to timeoutMs); true if they all
+   * finished. `limit` names the time limit for a manual trigger cut off by it.
+   */
+  async stop(timeoutMs = Infinity, limit = `${timeoutMs} ms`): Promise<boolean> {
     this.stopped = true;
-    for (const job of this.jobs.values()) await job.task.stop();
+    for (const job of this.jobs.values()) job.task.stop();
     const running = [...this.jobs.values()].map((j) => j.current).filter((p): p is Promise<unknown> => p !== null);
     if (running.length === 0) return true;
     this.deps.logger.info(`⏳ Waiting for ${running.length} job run(s) in progress`);
@@ -117,7 +112,7 @@ export class CronService {
     const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     try {
       const finished = await Promise.race([all, timeout]);
-      if (!finished) this.waitingTriggers.abandonAll(`the instance shut down before it finished (SHUTDOWN_TIMEOUT_MS=${timeoutMs})`);
+      if (!finished) this.waitingTriggers.abandonAll(`the instance shut down before it finished (${limit})`);
       return finished;
     } finally {
       clearTimeout(timer);
@@ -233,7 +228,7 @@ export class CronService {
   }
 
   private view(job: Job): JobView {
-    const nextRuns = job.config.enabled && !this.stopped ? job.task.getNextRuns(3).map((d) => d.toISOString()) : [];
+    const nextRuns = job.config.enabled && !this.stopped ? job.task.nextRuns(3).map((d) => d.toISOString()) : [];
     return {
       name: job.name,
       config: { ...job.config },

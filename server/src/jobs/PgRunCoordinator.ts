@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { abandonInstanceRuns, claimRun, finishRun, renewLease, wasMissed } from '../db/jobRuns';
+import { retryOnLostConnection } from '../db/pool';
 import type { RunCoordinator, RunStart } from './CronService';
 
 /**
@@ -17,8 +18,9 @@ export class PgRunCoordinator implements RunCoordinator {
     return renewLease(this.pool, runId, this.leaseMs);
   }
 
+  /** Retried on a lost connection: a run that failed because its backend was terminated still records it. */
   finish(runId: string, status: 'succeeded' | 'failed', result: unknown, error: string | null): Promise<void> {
-    return finishRun(this.pool, runId, status, result, error);
+    return retryOnLostConnection(() => finishRun(this.pool, runId, status, result, error));
   }
 
   wasMissed(job: string, slot: Date): Promise<boolean> {

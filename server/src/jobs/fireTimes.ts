@@ -1,17 +1,14 @@
-import type { ScheduledTask } from 'node-cron';
+import { Cron } from 'croner';
 
 /**
- * The latest fire time at or before `now` (node-cron has no such call): walks back whole
- * minutes, or seconds for a six-field expression, within a bounded window.
+ * Why croner cannot schedule `pattern`, or null when it can. Parsing is croner's: the
+ * scheduler and the configuration's check agree on what a valid schedule is.
  */
-export function previousFireTime(task: ScheduledTask, now: Date): Date | null {
-  const seconds = task.getPattern().trim().split(/\s+/).length === 6;
-  const step = seconds ? 1000 : 60_000;
-  const steps = seconds ? 3600 : 31 * 24 * 60;
-  let t = Math.floor(now.getTime() / step) * step;
-  for (let i = 0; i <= steps; i++, t -= step) {
-    const d = new Date(t);
-    if (task.match(d)) return d;
+export function cronPatternProblem(pattern: string): string | null {
+  try {
+    new Cron(pattern, { paused: true }).stop();
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message.replace(/^CronPattern: /, '') : String(err);
   }
-  return null;
 }

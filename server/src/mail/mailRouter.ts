@@ -19,7 +19,10 @@ export function createMailRouter(deps: {
   logger: Logger;
   /** A host's own mailer: used for every region in place of the resolved server; senders and test mode still follow the shop. */
   mailer?: Mailer;
+  /** Why no alert may go out now (EMAIL_ENABLED=false, WISHLIST_MAIL_ENABLED=false), or null. */
+  switchedOff?: string | null;
 }): MailRouter {
+  const switchedOff = deps.switchedOff ?? null;
   const mailers = new Map<string, Mailer>();
   const inUse = new Map<Region, string>();
   const mailerFor = (source: MailSource): Mailer => {
@@ -44,6 +47,7 @@ export function createMailRouter(deps: {
   return {
     async forRegion(region: Region) {
       const [source, currency] = await Promise.all([deps.sources.forRegion(region), deps.sources.currency(region)]);
+      if (switchedOff) return { currency, hold: switchedOff };
       if (source.kind === 'none') return { currency, hold: source.reason ?? source.describe };
       const test = testModeRecipient(source, '');
       if ('hold' in test) return { currency, hold: test.hold };
@@ -54,9 +58,10 @@ export function createMailRouter(deps: {
     },
     async describe() {
       const all = await deps.sources.describeAll();
-      if (!deps.mailer) return all;
-      const host = `the host's mailer (${deps.mailer.describe()})`;
-      return { us: `${host}; ${all.us}`, eu: `${host}; ${all.eu}` };
+      const before = [switchedOff && `SWITCHED OFF (${switchedOff})`, deps.mailer && `the host's mailer (${deps.mailer.describe()})`]
+        .filter(Boolean).join('; ');
+      if (!before) return all;
+      return { us: `${before}; ${all.us}`, eu: `${before}; ${all.eu}` };
     },
     async unconfigured() {
       if (deps.mailer) return [];

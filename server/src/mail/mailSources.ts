@@ -1,13 +1,12 @@
 import { createHash } from 'crypto';
-import addressparser from 'nodemailer/lib/addressparser';
 import type { Clock } from '../clock';
 import type { Db } from '../db/pool';
 import { readRegionMailSettings, REGIONS, type Region, type RegionMailSettings } from '../db/regionSettings';
 import { errorMessage } from '../errorMessage';
-import { maskSecrets } from '../maskSecrets';
+import { maskUrl } from '../maskSecrets';
 import type { Logger } from '../logger';
 import type { ShopMailEnv } from './shopMailEnv';
-import { validRecipient } from './address';
+import { formatAddress, validRecipient, validSender } from './address';
 
 export type MailSourceKind = 'smtp-url' | 'region-settings' | 'shop-variables' | 'preview' | 'none';
 
@@ -126,7 +125,7 @@ function smtpOptions(host: string, port: number, user: string | null, password: 
 }
 
 function maskedTransport(t: SmtpTransport): string {
-  if ('url' in t) return maskSecrets(t.url);
+  if ('url' in t) return maskUrl(t.url);
   const auth = t.auth ? `${encodeURIComponent(t.auth.user)}${t.auth.pass ? ':***' : ''}@` : '';
   return `${t.secure ? 'smtps' : 'smtp'}://${auth}${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
 }
@@ -154,17 +153,9 @@ function sender(
   const name = rs?.smtpFromName ?? shop?.fromName ?? null;
   const address = regionEmail ?? shop?.fromEmail ?? null;
   if (name === null && address === null) return mailFrom;
-  const fallback = addressparser(mailFrom, { flatten: true })[0];
+  const fallback = validSender(mailFrom);
   const finalAddress = address ?? fallback?.address;
   return finalAddress ? formatAddress(name ?? fallback?.name ?? '', finalAddress) : mailFrom;
-}
-
-/** "Name <address>", quoting the name when it holds anything beyond letters, digits and the like. */
-export function formatAddress(name: string, address: string): string {
-  const clean = name.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim();
-  if (clean === '') return address;
-  if (/^[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+$/.test(clean)) return `${clean} <${address}>`;
-  return `"${clean.replace(/["\\]/g, '\\$&')}" <${address}>`;
 }
 
 export interface MailSourcesOptions {

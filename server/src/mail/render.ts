@@ -1,21 +1,28 @@
 import { catalogueFor } from './catalogue';
 import { dateFormatter, moneyFormatter, Money, percentOff } from './format';
 import type { AlertKind, Region } from '../domain';
-import { ALERT_KINDS } from '../domain';
+import { ALERT_KINDS, preferenceKind } from '../domain';
 import { alertHtml } from './templates/alert.html';
 import { alertText } from './templates/alert.text';
 import type { AlertView, ItemView } from './templates/view';
 import { signUnsubscribe, UnsubscribeScope } from '../unsubscribe/tokens';
 import type { Config } from '../config/config';
+import { errorMessage } from '../errorMessage';
+import type { UtmSettings } from '../config/proof';
+import { tagLink } from './campaign';
 
 export interface AlertItem {
   kind: AlertKind;
   wishlistId: number;
   productId: number;
-  name: string;
+  /** The shop's name for it; an empty one (bad data) is shown as the catalogue's "an item". */
+  name: string | null;
   slug: string | null;
-  regularPrice: string;
+  /** In cents, as text; a sale needs both prices, finite and positive, the sale one lower. */
+  regularPrice: string | null;
   salePrice: string | null;
+  /** A price drop's "was": the regular price the shopper knew (the new one is regularPrice). */
+  previousPrice?: string | null;
   saleEndsAt: Date | null;
   /** As the shop stored it: relative to the storefront, or absolute. */
   imageUrl?: string | null;
@@ -56,13 +63,15 @@ export interface MailSettings {
   timezone: string;
   unsubscribeSecret: string;
   unsubscribeMailto?: string;
+  /** The campaign tags on every link to the shop (not on the unsubscribe links). Absent: untagged. */
+  utm?: UtmSettings;
 }
 
 export const UNSUBSCRIBE_PATH = '/wishlist-alerts/unsubscribe';
 
 /** The mail settings from the one config; the secret is resolved by the caller (it may be generated). */
 export function mailSettingsFrom(
-  config: Pick<Config, 'shopName' | 'frontendUrl' | 'frontendUrlEu' | 'wishlistPagePath' | 'publicUrl' | 'shopLocale' | 'jobs' | 'unsubscribeMailto'>,
+  config: Pick<Config, 'shopName' | 'frontendUrl' | 'frontendUrlEu' | 'wishlistPagePath' | 'publicUrl' | 'shopLocale' | 'jobs' | 'unsubscribeMailto' | 'proof'>,
   unsubscribeSecret: string,
 ): MailSettings {
   return {
@@ -74,6 +83,7 @@ export function mailSettingsFrom(
     timezone: config.jobs['wishlist-sale-check'].timezone,
     unsubscribeSecret,
     unsubscribeMailto: config.unsubscribeMailto,
+    utm: config.proof.utm,
   };
 }
 
@@ -88,15 +98,58 @@ export function absoluteUrl(url: string, storefront: string): string | null {
 }
 
 // Control characters and bidirectional overrides would let a product name reorder or hide
-// parts of a subject line; names are cut so a subject stays readable in a mail list.
-const UNSAFE_IN_SUBJECT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// parts of a line, or (in the text part) start lines of its own; names are cut so a subject
+// stays readable in a mail list.
+const UNSAFE_IN_LINE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const SUBJECT_NAME_MAX = 80;
 
+/** A shop's text (a name) on one line: line breaks and tabs become spaces, other controls go. */
+export function oneLine(value: string | null | undefined): string {
+  return (value ?? '').replace(/\s+/g, ' ').replace(UNSAFE_IN_LINE, '').trim();
+}
+
 /** A name as it may appear in a subject line. */
-export function subjectName(name: string): string {
-  const clean = name.replace(/\s+/g, ' ').replace(UNSAFE_IN_SUBJECT, '').trim();
-  const chars = [...clean];
-  return chars.length > SUBJECT_NAME_MAX ? `${chars.slice(0, SUBJECT_NAME_MAX - 1).join('').trimEnd()}…` : clean;
+export function subjectName(name: string | null): string {
+  const chars = [...oneLine(name)];
+  return chars.length > SUBJECT_NAME_MAX ? `${chars.slice(0, SUBJECT_NAME_MAX - 1).join('').trimEnd()}…` : chars.join('');
+}
+
+/**
+ * Items the renderer cannot show, each with why (a sale without usable prices, or a value
+ * that failed to format): delivery skips them with that reason and sends the rest.
+ */
+export class UnshowableItems extends Error {
+  constructor(readonly items: Array<{ item: AlertItem; reason: string }>) {
+    super(items.map((i) => i.reason).join('; '));
+    this.name = 'UnshowableItems';
+  }
+}
+
+/** A date worth printing: a real one within the years 1 to 9999 (the shop may store 'infinity' or year 200000). */
+function showableDate(d: Date | null): d is Date {
+  if (!(d instanceof Date) || !Number.isFinite(d.getTime())) return false;
+  const year = d.getUTCFullYear();
+  return year >= 1 && year <= 9999;
+}
+
+/** The sale's two prices when both are usable: finite, positive, the sale price below the regular one. */
+function salePrices(i: AlertItem): { sale: number; regular: number } {
+  const sale = i.salePrice === null ? NaN : Number(i.salePrice);
+  const regular = i.regularPrice === null ? NaN : Number(i.regularPrice);
+  if (!(sale > 0 && regular > 0 && sale < regular && Number.isFinite(regular))) {
+    throw new Error(`no usable sale price (sale ${i.salePrice ?? 'none'}, regular ${i.regularPrice ?? 'none'})`);
+  }
+  return { sale, regular };
+}
+
+/** A price drop's two prices when both are usable: finite, positive, the new one lower. */
+function dropPrices(i: AlertItem): { now: number; was: number } {
+  const now = i.regularPrice === null ? NaN : Number(i.regularPrice);
+  const was = i.previousPrice == null ? NaN : Number(i.previousPrice);
+  if (!(now > 0 && was > 0 && now < was && Number.isFinite(was))) {
+    throw new Error(`no usable price drop (now ${i.regularPrice ?? 'none'}, was ${i.previousPrice ?? 'none'})`);
+  }
+  return { now, was };
 }
 
 /** Builds the renderer once per process: formatters and the catalogue are made here, not per email. */
@@ -110,61 +163,88 @@ export function createAlertRenderer(settings: MailSettings): (input: AlertEmailI
   };
   const dates = dateFormatter(settings.locale, settings.timezone);
   const lang = new Intl.Locale(settings.locale).language;
+  const tagged = (link: string, kind: AlertKind) => (settings.utm ? tagLink(link, kind, settings.utm) : link);
   const unsubscribeUrl = (scope: UnsubscribeScope) =>
     `${settings.publicUrl}${UNSUBSCRIBE_PATH}/${signUnsubscribe(settings.unsubscribeSecret, scope)}`;
 
   const itemView = (i: AlertItem, storefront: string, money: Money): ItemView => {
-    const onSale = i.kind === 'sale' && i.salePrice !== null;
-    const sale = onSale
+    const sale = i.kind === 'sale'
       ? (() => {
-          const price = money.format(i.salePrice!);
-          const was = money.format(i.regularPrice);
-          const pct = percentOff(i.regularPrice, i.salePrice!);
+          const prices = salePrices(i);
+          const price = money.format(prices.sale);
+          const was = money.format(prices.regular);
+          const pct = percentOff(prices.regular, prices.sale);
           return { price, was, percentOff: text.percentOff(pct), line: text.salePrice(price, was, pct) };
         })()
-      : null;
+      : i.kind === 'price_drop'
+        ? (() => {
+            const prices = dropPrices(i);
+            const price = money.format(prices.now);
+            const was = money.format(prices.was);
+            const pct = percentOff(prices.was, prices.now);
+            return { price, was, percentOff: text.percentLower(pct), line: text.dropPrice(price, was, pct) };
+          })()
+        : null;
+    const slug = oneLine(i.slug);
     return {
-      name: i.name,
+      name: oneLine(i.name) || text.unnamed.title,
       // The shop's product page is found by slug; without one, the wishlist page lists the item.
-      url: i.slug?.trim() ? `${storefront}/product/${encodeURIComponent(i.slug.trim())}` : `${storefront}${settings.wishlistPath}`,
+      url: tagged(slug ? `${storefront}/product/${encodeURIComponent(slug)}` : `${storefront}${settings.wishlistPath}`, i.kind),
       imageUrl: i.imageUrl ? absoluteUrl(i.imageUrl, storefront) : null,
       sale,
-      status: onSale ? null : text.backInStock,
-      endsLine: onSale && i.saleEndsAt ? text.saleEnds(dates.format(i.saleEndsAt)) : null,
+      status: sale ? null : text.backInStock,
+      endsLine: i.kind === 'sale' && sale && showableDate(i.saleEndsAt) ? text.saleEnds(dates.format(i.saleEndsAt)) : null,
       stopLabel: text.stopItem[i.kind],
-      stopUrl: unsubscribeUrl({ type: 'item', wishlistId: i.wishlistId, kind: i.kind }),
+      stopUrl: unsubscribeUrl({ type: 'item', wishlistId: i.wishlistId, kind: preferenceKind(i.kind) }),
     };
+  };
+
+  /** Each item's view; an item that cannot be shown is named with why, never left to break the email. */
+  const itemViews = (input: AlertEmailInput, storefront: string, money: Money): Map<AlertItem, ItemView> => {
+    const views = new Map<AlertItem, ItemView>();
+    const unshowable: Array<{ item: AlertItem; reason: string }> = [];
+    for (const i of input.items) {
+      try {
+        views.set(i, itemView(i, storefront, money));
+      } catch (err) {
+        unshowable.push({ item: i, reason: errorMessage(err) });
+      }
+    }
+    if (unshowable.length > 0) throw new UnshowableItems(unshowable);
+    return views;
   };
 
   return (input) => {
     const storefront = settings.storefronts[input.region];
     const money = moneyFor(input.currency);
+    const views = itemViews(input, storefront, money);
     const kinds = ALERT_KINDS.filter((k) => input.items.some((i) => i.kind === k));
     const digest = input.digest || kinds.length > 1;
+    // Also the campaign of the email's own links (the shop, the wishlist page): its first section's.
     const only = kinds[0];
     const subject = digest
       ? text.digestSubject(input.items.length)
-      : text.subject(only, subjectName(input.items[0].name), input.items.length - 1);
+      : text.subject(only, subjectName(input.items[0].name) || text.unnamed.subject, input.items.length - 1);
     const stopAllUrl = unsubscribeUrl({ type: 'all', userId: input.userId });
-    const shopName = input.header?.title?.trim() || settings.shopName;
+    const shopName = oneLine(input.header?.title) || settings.shopName;
     const view: AlertView = {
       lang,
       subject,
-      greeting: text.greeting(input.firstName),
+      greeting: text.greeting(oneLine(input.firstName) || null),
       intro: digest ? text.digestIntro(input.items.length) : text.intro(only, input.items.length),
       note: input.digest ? text.digestHeldNote : null,
       sections: kinds.map((kind) => ({
         kind,
         heading: digest ? text.section[kind] : null,
-        items: input.items.filter((i) => i.kind === kind).map((i) => itemView(i, storefront, money)),
+        items: input.items.filter((i) => i.kind === kind).map((i) => views.get(i)!),
       })),
       shopName,
-      shopUrl: storefront,
+      shopUrl: tagged(storefront, only),
       logoUrl: input.header?.image ? absoluteUrl(input.header.image, storefront) : null,
       viewLabel: text.viewItem,
       footer: text.footer(shopName),
       manageLabel: text.manage,
-      manageUrl: `${storefront}${settings.wishlistPath}`,
+      manageUrl: tagged(`${storefront}${settings.wishlistPath}`, only),
       stopAllLabel: text.stopAll,
       stopAllUrl,
     };

@@ -29,6 +29,11 @@ export interface ShopMailEnv {
   readonly settings: Readonly<ShopMailSettings> | undefined;
   /** EMAIL_TEST_EMAIL: also the test address of a region in test mode without its own. */
   readonly testEmail: string | null;
+  /** EMAIL_FROM_EMAIL / EMAIL_FROM_NAME: the shop's own sender, whatever its server. */
+  readonly fromEmail: string | null;
+  readonly fromName: string | null;
+  /** EMAIL_ENABLED: only exactly 'false' switches the shop's mail off, as the shop reads it. */
+  readonly enabled: boolean;
   /** One line per bad value, naming the variable (never showing a password). */
   readonly problems: readonly string[];
 }
@@ -70,6 +75,14 @@ export function parseShopMailEnv(env: Env): ShopMailEnv {
   const testEmail = address('EMAIL_TEST_EMAIL');
   const testModeVar = bool('EMAIL_TEST_MODE');
   const useEnv = bool('EMAIL_USE_ENV') ?? false;
+  const fromName = raw('EMAIL_FROM_NAME') ?? null;
+  if (fromName !== null && /[\x00-\x1f\x7f]/.test(fromName)) bad('EMAIL_FROM_NAME', fromName, 'contains line breaks or control characters');
+  // The shop stops its mail for exactly 'false' and sends for anything else; a value that
+  // reads as "off" in another spelling would leave the two disagreeing, so it is refused.
+  const enabledValue = raw('EMAIL_ENABLED');
+  if (enabledValue !== undefined && enabledValue !== 'true' && enabledValue !== 'false') {
+    bad('EMAIL_ENABLED', enabledValue, "expected true or false (the shop stops its mail only for exactly 'false')");
+  }
 
   let settings: ShopMailSettings | undefined;
   if (host || useEnv) {
@@ -80,12 +93,12 @@ export function parseShopMailEnv(env: Env): ShopMailEnv {
       user,
       password,
       fromEmail,
-      fromName: raw('EMAIL_FROM_NAME') ?? null,
+      fromName,
       // The shop's rule when EMAIL_TEST_MODE is unset: test mode unless it has credentials.
       testMode: testModeVar ?? !(user && password),
       testModeBy: testModeVar === undefined ? 'missing credentials' : 'EMAIL_TEST_MODE',
       useEnv,
     });
   }
-  return Object.freeze({ settings, testEmail, problems: Object.freeze(problems) });
+  return Object.freeze({ settings, testEmail, fromEmail, fromName, enabled: enabledValue !== 'false', problems: Object.freeze(problems) });
 }

@@ -4,6 +4,9 @@ import { lastSuccesses } from '../db/jobRuns';
 import { outboxCounts } from '../db/outbox/views';
 import type { FinishedRun } from '../jobs/CronService';
 import type { AlertKind } from '../domain';
+import { SUPPRESSION_SOURCES, suppressionCounts, SuppressionSource } from '../db/suppressions';
+import type { ProofStats } from '../services/AlertProof';
+import { registerProofGauges } from './proofGauges';
 
 export interface WishlistMetrics {
   registry: Registry;
@@ -11,6 +14,10 @@ export interface WishlistMetrics {
   observeRun(run: FinishedRun): void;
   /** Times an accepted email's items from their product's change to the mail server's acceptance. */
   observeAccepted(items: Array<{ kind: AlertKind; changedAt: Date | null }>, at: Date): void;
+  /** Counts the items a delivery skipped for a suppressed address (every delivery: checks, the watch, the host's calls). */
+  observeDelivery(result: { suppressed: number }): void;
+  /** Counts an address newly put on the suppression list. */
+  observeSuppressed(source: SuppressionSource): void;
 }
 
 function count(result: unknown, key: 'checked' | 'notified' | 'emails' | 'errors'): number {
@@ -24,7 +31,7 @@ function count(result: unknown, key: 'checked' | 'notified' | 'emails' | 'errors
  * successful run are read from the database at scrape time, so every instance shows the
  * same shared state.
  */
-export function createMetrics(deps: { db: Db; jobs: readonly string[] }): WishlistMetrics {
+export function createMetrics(deps: { db: Db; jobs: readonly string[]; proof?: { stats(): Promise<ProofStats> } }): WishlistMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const runs = new Counter({
@@ -65,6 +72,27 @@ export function createMetrics(deps: { db: Db; jobs: readonly string[] }): Wishli
     },
   });
 
+  new Gauge({
+    name: 'wishlist_suppressed_addresses', help: 'Addresses on the suppression list, by source (smtp, notification, complaint)',
+    labelNames: ['source'], registers: [registry],
+    async collect() {
+      const c = await suppressionCounts(deps.db).catch(() => null);
+      if (!c) return;
+      for (const source of SUPPRESSION_SOURCES) this.set({ source }, c.bySource[source]);
+    },
+  });
+  const suppressedItems = new Counter({
+    name: 'wishlist_items_suppressed_total', help: "Wishlist items not sent because their shopper's address is on the suppression list",
+    registers: [registry],
+  });
+  const suppressions = new Counter({
+    name: 'wishlist_suppressions_total', help: 'Addresses put on the suppression list on this instance, by source',
+    labelNames: ['source'], registers: [registry],
+  });
+  for (const source of SUPPRESSION_SOURCES) suppressions.inc({ source }, 0);
+
+  if (deps.proof) registerProofGauges(registry, deps.proof);
+
   const latency = new Histogram({
     name: 'wishlist_alert_latency_seconds',
     help: "Time from a product's change (as observed) to the mail server's acceptance of the alert, per kind",
@@ -75,6 +103,12 @@ export function createMetrics(deps: { db: Db; jobs: readonly string[] }): Wishli
     registry,
     observeAccepted(items, at) {
       for (const i of items) if (i.changedAt) latency.observe({ kind: i.kind }, Math.max(0, (at.getTime() - i.changedAt.getTime()) / 1000));
+    },
+    observeDelivery(result) {
+      suppressedItems.inc(result.suppressed);
+    },
+    observeSuppressed(source) {
+      suppressions.inc({ source });
     },
     observeRun(run) {
       runs.inc({ job: run.job, status: run.status });

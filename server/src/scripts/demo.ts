@@ -1,10 +1,12 @@
 /**
- * npm run demo: puts demo shoppers, products and wishlists in, starts a sale and a
- * restock with plain SQL (as the shop's admin panel would), runs both checks and names
- * the emails they wrote. Safe to run again: it replaces its own demo rows each time.
+ * npm run demo: puts demo shoppers, products and wishlists in, starts a sale, a price
+ * drop and a restock with plain SQL (as the shop's admin panel would), runs both checks and
+ * names the emails they wrote; then Ann buys the wheel she was alerted to, and the proof (the
+ * console's panel) counts her order. Safe to run again: it replaces its own demo rows each time.
  */
 import { readdirSync, statSync } from 'fs';
 import path from 'path';
+import type { Pool } from 'pg';
 import { withTransaction } from '../db/pool';
 import { runScript } from './runScript';
 
@@ -36,7 +38,10 @@ const WISHES: Array<[string, string, string]> = [
 
 runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
   const startedAt = Date.now();
+  const haveOrders = (await pool.query(`SELECT to_regclass('public.orders') IS NOT NULL AS ok`)).rows[0].ok as boolean;
   await withTransaction(pool, async (db) => {
+    // Its lines go with it (ON DELETE CASCADE); an order holds on to its shopper and products.
+    if (haveOrders) await db.query(`DELETE FROM orders WHERE customer_email LIKE '%@demo.example'`);
     await db.query(`DELETE FROM users WHERE email LIKE '%@demo.example'`);
     await db.query(`DELETE FROM products WHERE sku LIKE 'DEMO-%'`);
     // The shop's shape: a password hash is required; stock flags are text; prices are real.
@@ -60,7 +65,7 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
   console.log(`\n🛒 Demo data: ${SHOPPERS.length} shoppers, ${PRODUCTS.length} products (one in the EU store), ${WISHES.length} wishlist items.`);
   // A sale is announced once it has been live for WISHLIST_SALE_SETTLE_SECONDS; the demo
   // does not wait for that.
-  const { notifications, mail } = alerts({ saleSettleSeconds: 0 });
+  const { notifications, mail, proof } = alerts({ saleSettleSeconds: 0 });
   // The module looks at new products as they appear (its watch, within seconds): it has to
   // have seen them out of stock to tell a restock.
   await notifications.observe();
@@ -68,8 +73,10 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
   // What the shop's admin panel and stock sync would do: plain UPDATEs.
   await pool.query(`UPDATE products SET is_on_sale = true, sale_price = regular_price * 0.8 WHERE sku IN ('DEMO-WHEEL', 'DEMO-COCKPIT')`);
   await pool.query(`UPDATE products SET stock = 12, in_stock = '1' WHERE sku IN ('DEMO-PEDALS', 'DEMO-SHIFTER')`);
+  await pool.query(`UPDATE products SET regular_price = 199 WHERE sku = 'DEMO-SHIFTER'`);
   console.log('🏷️  Sale: Direct Drive Racing Wheel and Aluminium Cockpit (in both stores) are 20% off.');
-  console.log('📦 Restock: Load Cell Pedals and Sequential Shifter are back in stock.\n');
+  console.log('📦 Restock: Load Cell Pedals and Sequential Shifter are back in stock.');
+  console.log('📉 Price drop: Sequential Shifter now costs $199 instead of $229 (no sale).\n');
 
   const sale = await notifications.checkSales();
   const stock = await notifications.checkStock();
@@ -86,8 +93,36 @@ runScript('Demo', async ({ config, pool, alerts, databaseUrl }) => {
     console.log(`\n📬 ${written.length} email(s) written (open them in any mail client):`);
     for (const f of written) console.log(`   ${path.relative(process.cwd(), f)}`);
   }
+  if (haveOrders) {
+    await placeOrderAfterAlert(pool);
+    const [week] = (await proof.stats()).windows;
+    const revenue = week.total.revenue.map((r) => `${r.currency} ${r.amount}`).join(' + ') || 'none';
+    console.log(`\n🧾 Ann bought the Direct Drive Racing Wheel after her sale alert (a paid order, as the shop's checkout writes it).`);
+    console.log(`📈 Proof, last 7 days: ${week.total.emailsAccepted} email(s) accepted, ${week.total.shoppersReached} shopper(s) reached, ` +
+      `${week.total.orders} order(s) attributed, revenue ${revenue}: the console's "Do the alerts sell?" panel, and GET /api/admin/wishlist-jobs/stats.`);
+  } else {
+    console.log(`\n(No orders table in this database, made before the stand-in had one: the proof has nothing to count. A new DATA_DIR shows it.)`);
+  }
   console.log(`\nThese alerts are listed in the admin console (Recent notifications): npm start, then open ${config.publicUrl}/admin/wishlist-jobs`);
   console.log(`(the emails' unsubscribe links point there too; npm run mail:preview shows the templates).`);
   console.log(`\nThe alerts as recorded: SELECT id, kind, status, user_id, product_id, sale_price FROM wishlist_alert_items ORDER BY id DESC;\n(the shop's own logs: SELECT * FROM email_logs ORDER BY id DESC; SELECT * FROM wishlist_notifications ORDER BY id DESC;)`);
   console.log(`(psql "${databaseUrl}" while the server runs; npm start prints the URL)`);
 });
+
+/** Ann's checkout: one paid order of the wheel at the price her alert showed. */
+async function placeOrderAfterAlert(pool: Pool): Promise<void> {
+  await withTransaction(pool, async (db) => {
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO orders (user_id, customer_email, status, payment_status, subtotal, total_amount, currency, region, billing_address, shipping_address)
+       SELECT u.id, u.email, 'processing', 'paid', p.sale_price::float8::numeric(10,2), p.sale_price::float8::numeric(10,2), 'USD', 'us', '{}', '{}'
+         FROM users u, products p WHERE u.email = 'ann@demo.example' AND p.sku = 'DEMO-WHEEL' AND p.region = 'us'
+       RETURNING id`,
+    );
+    await db.query(
+      `INSERT INTO order_items (order_id, product_id, product_name, product_sku, quantity, unit_price, total_price)
+       SELECT $1, p.id, p.name, p.sku, 1, p.sale_price::float8::numeric(10,2), p.sale_price::float8::numeric(10,2)
+         FROM products p WHERE p.sku = 'DEMO-WHEEL' AND p.region = 'us'`,
+      [rows[0].id],
+    );
+  });
+}

@@ -1,5 +1,5 @@
 /**
- * npm run mail:preview — writes sample sale, stock and digest emails (HTML, text and the
+ * npm run mail:preview — writes sample sale, price-drop, stock and digest emails (HTML, text and the
  * full .eml with headers) to DATA_DIR/preview/ for design review. Fixed sample data; the
  * shop's own SHOP_NAME, FRONTEND_URL(_EU) and SHOP_LOCALE; the digest is the EU store's, in euros.
  * No database needed.
@@ -18,13 +18,17 @@ const SALE: AlertItem[] = [
   { kind: 'sale', wishlistId: 101, productId: 1, name: 'Direct Drive Racing Wheel', slug: 'direct-drive-racing-wheel', regularPrice: '1299.00', salePrice: '999.00', saleEndsAt: ends },
   { kind: 'sale', wishlistId: 102, productId: 2, name: 'Aluminium Cockpit "Pro" <80/20>', slug: 'aluminium-cockpit', regularPrice: '649.00', salePrice: '519.20', saleEndsAt: null },
 ];
+const DROP: AlertItem[] = [
+  { kind: 'price_drop', wishlistId: 104, productId: 4, name: 'Motion Platform', slug: 'motion-platform', regularPrice: '999.99', previousPrice: '1199.99', salePrice: null, saleEndsAt: null },
+];
 const STOCK: AlertItem[] = [
   { kind: 'stock', wishlistId: 103, productId: 3, name: 'Load Cell Pedals', slug: 'load-cell-pedals', regularPrice: '399.00', salePrice: null, saleEndsAt: null },
 ];
 const SAMPLES: Record<string, AlertEmailInput> = {
   sale: { userId: 1, firstName: 'Alex', digest: false, items: SALE, region: 'us', currency: 'USD', header: { image: '/SimFab-logo-red-black-min-crop.svg', title: 'SimFab' } },
+  drop: { userId: 1, firstName: 'Alex', digest: false, items: DROP, region: 'us', currency: 'USD' },
   stock: { userId: 1, firstName: null, digest: false, items: STOCK, region: 'us', currency: 'USD' },
-  digest: { userId: 1, firstName: 'Alex', digest: true, items: [...SALE, ...STOCK], region: 'eu', currency: 'EUR' },
+  digest: { userId: 1, firstName: 'Alex', digest: true, items: [...SALE, ...DROP, ...STOCK], region: 'eu', currency: 'EUR' },
 };
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { openDatabase, prepareDatabase, resolveAdminToken, resolveUnsubscribeSec
 import { CronService } from '../jobs/CronService';
 import { createWishlistAlerts, WishlistAlerts } from '../wishlistAlerts';
 import { errorMessage } from '../errorMessage';
-import { maskSecrets } from '../maskSecrets';
+import { maskUrl } from '../maskSecrets';
 
 export interface ScriptContext {
   config: Readonly<Config>;
@@ -38,7 +38,7 @@ export function runScript(name: string, body: (ctx: ScriptContext) => Promise<vo
       }));
     try {
       if (opts.migrate !== false) await prepareDatabase(pool, config, logger);
-      const shownUrl = database.embedded ? database.url : maskSecrets(database.url);
+      const shownUrl = database.embedded ? database.url : maskUrl(database.url);
       await body({ config, logger, pool, alerts: open, databaseUrl: shownUrl });
     } catch (err) {
       throw new Error(describeDatabaseError(err, database.url));

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock';
-import type { AlertKind } from '../domain';
+import type { PreferenceKind } from '../domain';
 import type { Db } from '../db/pool';
 import { maskedEmail, optIn, optOut, productNameOf, shopperAlerts, ShopperAlerts, stopItemAlerts } from '../db/preferences';
 
@@ -11,7 +11,7 @@ export class ShopperPreferences {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
   /** Stops one wishlist row's alerts of one kind (kept in the module's own table, beside the shop's notify flags). */
-  stopItem(wishlistId: number, kind: AlertKind): Promise<void> {
+  stopItem(wishlistId: number, kind: PreferenceKind): Promise<void> {
     return stopItemAlerts(this.deps.db, wishlistId, kind);
   }
 

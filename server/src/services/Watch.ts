@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { errorMessage } from '../errorMessage';
-import { changedProducts, recordLook, releaseWatch, takeWatch, watchState, WatchState } from '../db/watch';
+import { changedProducts, productWrites, recordLook, releaseWatch, takeWatch, watchState, WatchState } from '../db/watch';
 import type { WishlistNotificationService } from './WishlistNotificationService';
 
 export interface WatchSettings {
@@ -28,7 +28,8 @@ export interface WatchStatus extends WatchState {
  * delivers. The scheduled checks stay as the safety net. The lease is renewed at each look
  * and lasts two intervals, so another instance takes over within two intervals of a
  * holder's death; only the holder looks, so the watch's load does not grow with the
- * number of instances.
+ * number of instances. A look reads the products' rows only when their write counters
+ * moved since the last look that did; otherwise it checks the clock's rules alone.
  */
 export class Watch {
   private timer: NodeJS.Timeout | null = null;
@@ -63,10 +64,14 @@ export class Watch {
   async lookOnce(): Promise<{ products: number; queued: number; emails: number } | null> {
     const { pool, notifications, settings } = this.deps;
     if (!(await takeWatch(pool, settings.instanceId, 2 * settings.intervalMs))) return null;
+    // Before the look's transaction: its snapshot must be taken after the counters are read.
+    const writes = await productWrites(pool);
     const result = await notifications.checkProducts(
-      (client, now, timezone) => changedProducts(client, now, { timezone, ...settings }),
+      (client, now, timezone) => changedProducts(client, now, { timezone, writes, ...settings }),
       (client, found, queued, now) =>
-        recordLook(client, { now, snapshot: found.snapshot, instanceId: settings.instanceId, products: found.ids.length, queued }),
+        recordLook(client, {
+          now, snapshot: found.snapshot, writes: found.writes, instanceId: settings.instanceId, products: found.ids.length, queued,
+        }),
     );
     if (result.products > 0) {
       this.deps.logger.info(

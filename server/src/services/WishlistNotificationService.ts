@@ -7,8 +7,9 @@ import { observeProducts, OBSERVER_LOCK, ProductScope } from '../db/observations
 import { outboxDue } from '../db/watch';
 import { queueSaleAlerts } from '../db/outbox/queueSales';
 import { queueRestockAlerts } from '../db/outbox/queueRestocks';
+import { queuePriceDropAlerts } from '../db/outbox/queuePriceDrops';
 import { QueueResult, roomForCandidates } from '../db/outbox/queueCommon';
-import { readShopTemplates } from '../db/shopTemplates';
+import { kindsOn, readShopTemplates } from '../db/shopTemplates';
 import { countDataWarnings } from '../db/dataWarnings';
 import { shopTimezone } from '../db/timezone';
 import type { AlertDelivery } from './delivery/AlertDelivery';
@@ -22,6 +23,8 @@ export interface NotificationResult {
   emails: number;
   /** Emails that failed during this run (retried later unless they failed for good). */
   errors: number;
+  /** Items skipped because their shopper's address is on the suppression list (present when there were any). */
+  suppressed?: number;
 }
 
 export interface CheckOptions {
@@ -41,9 +44,15 @@ export interface CheckSettings {
   shopTimezone?: string;
   saleSettleSeconds: number;
   stockSettleSeconds: number;
+  /** WISHLIST_PRICE_DROP_ENABLED: the sale check and the watch also queue price drops. */
+  priceDropEnabled: boolean;
 }
 
-const LABEL: Record<AlertKind, string> = { sale: 'Wishlist Sale Check', stock: 'Wishlist Stock Check' };
+type CheckKind = 'sale' | 'stock';
+const LABEL: Record<CheckKind, string> = { sale: 'Wishlist Sale Check', stock: 'Wishlist Stock Check' };
+/** What each check queues and delivers: the sale check also does price drops (they share an email with sales). */
+const KINDS_OF: Record<CheckKind, AlertKind[]> = { sale: ['sale', 'price_drop'], stock: ['stock'] };
+const NONE: QueueResult = { checked: 0, queued: 0 };
 
 /**
  * Decides which shoppers are due an alert and delivers it. A check is two steps: one
@@ -79,7 +88,7 @@ export class WishlistNotificationService {
     after: (client: PoolClient, found: { ids: number[] } & T, queued: number, now: Date) => Promise<void> = async () => undefined,
   ): Promise<{ products: number; queued: number; delivered: DeliveryTotals }> {
     const { pool, clock, settings, delivery } = this.deps;
-    const switchedOn = await readShopTemplates(pool);
+    const switchedOn = kindsOn(await readShopTemplates(pool), settings.priceDropEnabled);
     const { products, queued } = await withTransaction(pool, async (client) => {
       const now = clock.now();
       await client.query('SELECT pg_advisory_xact_lock($1)', [OBSERVER_LOCK]);
@@ -89,8 +98,7 @@ export class WishlistNotificationService {
       if (found.ids.length > 0) {
         await roomForCandidates(client);
         await observeProducts(client, now, timezone, found.ids);
-        if (switchedOn.sale.active) count += (await this.queueSales(client, now, timezone, found.ids)).queued;
-        if (switchedOn.stock.active) count += (await this.queueRestocks(client, now, found.ids)).queued;
+        for (const kind of switchedOn) count += (await this.queue(kind, client, now, timezone, found.ids)).queued;
       }
       await after(client, found, count, now);
       return { products: found.ids.length, queued: count };
@@ -107,38 +115,32 @@ export class WishlistNotificationService {
     return { products, queued, delivered };
   }
 
-  /** Every product (the scheduled check), or only `scope`; `log` names the run on its lines. */
+  /** Sales and price drops: every product (the scheduled check), or only `scope`; `log` names the run on its lines. */
   checkSales(opts: CheckOptions = {}): Promise<NotificationResult> {
-    const scope = opts.scope ?? null;
-    return this.check('sale', scope, opts.log, (client, now, timezone) => this.queueSales(client, now, timezone, scope));
+    return this.check('sale', opts.scope ?? null, opts.log);
   }
 
   checkStock(opts: CheckOptions = {}): Promise<NotificationResult> {
-    const scope = opts.scope ?? null;
-    return this.check('stock', scope, opts.log, (client, now) => this.queueRestocks(client, now, scope));
+    return this.check('stock', opts.scope ?? null, opts.log);
   }
 
-  private queueSales(client: PoolClient, now: Date, timezone: string, scope: ProductScope): Promise<QueueResult> {
-    const { saleMinDropPercent, saleSettleSeconds } = this.deps.settings;
-    return queueSaleAlerts(client, now, { minDropPercent: saleMinDropPercent, timezone, scope, settleSeconds: saleSettleSeconds });
-  }
-
-  private queueRestocks(client: PoolClient, now: Date, scope: ProductScope): Promise<QueueResult> {
-    const { stockCooldownHours, stockNotifyPerUnit, stockSettleSeconds } = this.deps.settings;
+  /** Queues the due alerts of one kind, in the check's transaction (after observing). */
+  private queue(kind: AlertKind, client: PoolClient, now: Date, timezone: string, scope: ProductScope): Promise<QueueResult> {
+    const s = this.deps.settings;
+    const sales = { minDropPercent: s.saleMinDropPercent, timezone, scope, settleSeconds: s.saleSettleSeconds };
+    if (kind === 'sale') return queueSaleAlerts(client, now, sales);
+    if (kind === 'price_drop') return queuePriceDropAlerts(client, now, sales);
     return queueRestockAlerts(client, now, {
-      cooldownHours: stockCooldownHours, perUnit: stockNotifyPerUnit, scope, settleSeconds: stockSettleSeconds,
+      cooldownHours: s.stockCooldownHours, perUnit: s.stockNotifyPerUnit, scope, settleSeconds: s.stockSettleSeconds,
     });
   }
 
-  private async check(
-    kind: AlertKind,
-    scope: ProductScope,
-    log: Logger = this.deps.logger,
-    queue: (client: PoolClient, now: Date, timezone: string) => Promise<QueueResult>,
-  ): Promise<NotificationResult> {
+  private async check(check: CheckKind, scope: ProductScope, log: Logger = this.deps.logger): Promise<NotificationResult> {
     const { pool, clock, delivery } = this.deps;
     const started = Date.now();
-    const switchedOn = (await readShopTemplates(pool))[kind].active;
+    const templates = await readShopTemplates(pool);
+    const on = kindsOn(templates, this.deps.settings.priceDropEnabled);
+    const kinds = KINDS_OF[check].filter((k) => on.includes(k));
     const queued = await withTransaction(pool, async (client) => {
       const now = clock.now();
       const timezone = await shopTimezone(client, this.deps.settings.shopTimezone);
@@ -146,23 +148,44 @@ export class WishlistNotificationService {
       await observeProducts(client, now, timezone, scope);
       // A kind switched off in the shop's admin queues nothing; what is due when it is
       // switched on again is announced then.
-      return switchedOn ? queue(client, now, timezone) : { checked: 0, queued: 0 };
+      const total = { ...NONE };
+      for (const kind of kinds) {
+        const r = await this.queue(kind, client, now, timezone, scope);
+        total.checked += r.checked;
+        total.queued += r.queued;
+      }
+      return total;
     });
-    if (!switchedOn) log.info(`⏸️  [${LABEL[kind]}] The shop's ${kind} alert template is switched off: nothing queued`);
-    else log.info({ checked: queued.checked, queued: queued.queued }, `🔍 [${LABEL[kind]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
-    await this.warnAboutData(kind, scope, log);
-    const sent = await delivery.deliver(kind);
-    const result: NotificationResult = { checked: queued.checked, notified: sent.notified, emails: sent.emails, errors: sent.errors };
-    const skipped = sent.skipped ? `, ${sent.skipped} skipped (no longer due)` : '';
+    for (const kind of KINDS_OF[check].filter((k) => !on.includes(k))) {
+      const why = kind !== 'price_drop' ? `The shop's ${kind} alert template is switched off`
+        : this.deps.settings.priceDropEnabled ? `Price drops are switched off by the shop's ${templates[kind].type} template`
+        : 'Price drops are switched off (WISHLIST_PRICE_DROP_ENABLED=false)';
+      log.info(`⏸️  [${LABEL[check]}] ${why}: nothing queued`);
+    }
+    if (kinds.length > 0) {
+      log.info({ checked: queued.checked, queued: queued.queued }, `🔍 [${LABEL[check]}] Checking ${queued.checked} items... (${queued.queued} newly due)`);
+    }
+    await this.warnAboutData(check, scope, log);
+    const sent = { notified: 0, emails: 0, errors: 0, skipped: 0, suppressed: 0 };
+    for (const kind of KINDS_OF[check]) {
+      const r = await delivery.deliver(kind);
+      for (const key of Object.keys(sent) as (keyof typeof sent)[]) sent[key] += r[key];
+    }
+    const result: NotificationResult = {
+      checked: queued.checked, notified: sent.notified, emails: sent.emails, errors: sent.errors, ...(sent.suppressed ? { suppressed: sent.suppressed } : {}),
+    };
+    const skipped = sent.skipped
+      ? `, ${sent.skipped} skipped (${sent.suppressed ? `${sent.suppressed} for a suppressed address, the rest ` : ''}no longer due)`
+      : '';
     log.info(
       { ...result, skipped: sent.skipped, durationMs: Date.now() - started },
-      `✅ [${LABEL[kind]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked${skipped}`,
+      `✅ [${LABEL[check]}] Complete in ${Date.now() - started}ms: ${result.notified} notified, ${result.emails} emails, ${result.errors} errors, ${result.checked} checked${skipped}`,
     );
     return result;
   }
 
   /** One warning per run counting the products whose data the rules cannot fully use. */
-  private async warnAboutData(kind: AlertKind, scope: ProductScope, logger: Logger): Promise<void> {
+  private async warnAboutData(kind: CheckKind, scope: ProductScope, logger: Logger): Promise<void> {
     const counts = await countDataWarnings(this.deps.pool, scope);
     const entries = Object.entries(counts);
     if (entries.length === 0) return;

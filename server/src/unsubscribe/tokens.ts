@@ -1,20 +1,36 @@
 import { createHmac, timingSafeEqual } from 'crypto';
-import type { AlertKind } from '../domain';
+import type { PreferenceKind } from '../domain';
 
-/** What an unsubscribe link stops: one wishlist item's alerts of one kind, or all of a shopper's alerts. */
+/** What an unsubscribe link stops: one wishlist item's alerts of one kind (a price drop's: its sale alerts), or all of a shopper's alerts. */
 export type UnsubscribeScope =
-  | { type: 'item'; wishlistId: number; kind: AlertKind }
+  | { type: 'item'; wishlistId: number; kind: PreferenceKind }
   | { type: 'all'; userId: number };
 
 // Versioned, so a later format can be told apart from this one while old emails are still read.
 const DOMAIN = 'wishlist-alerts/unsubscribe/v1';
+
+/**
+ * The key that signs the links: derived from the configured secret for this use alone
+ * (an HMAC over a fixed label). The shop signs its newsletter links with the raw
+ * UNSUBSCRIBE_SECRET, which the module may share: no MAC of the module's is then ever
+ * made with the key the shop's tokens use, whatever either format becomes.
+ */
+const keys = new Map<string, Buffer>();
+function keyOf(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    key = createHmac('sha256', secret).update('wishlist-alerts/unsubscribe-key').digest();
+    keys.set(secret, key);
+  }
+  return key;
+}
 
 function payloadOf(scope: UnsubscribeScope): string {
   return scope.type === 'item' ? `i.${scope.wishlistId}.${scope.kind}` : `a.${scope.userId}`;
 }
 
 function mac(secret: string, payload: string): Buffer {
-  return createHmac('sha256', secret).update(`${DOMAIN}:${payload}`).digest();
+  return createHmac('sha256', keyOf(secret)).update(`${DOMAIN}:${payload}`).digest();
 }
 
 /**
@@ -43,5 +59,5 @@ export function verifyUnsubscribe(secret: string, token: string): UnsubscribeSco
   if (!m) return null;
   const id = Number(m[1] ?? m[3]);
   if (id > 2_147_483_647) return null;
-  return m[1] ? { type: 'item', wishlistId: id, kind: m[2] as AlertKind } : { type: 'all', userId: id };
+  return m[1] ? { type: 'item', wishlistId: id, kind: m[2] as PreferenceKind } : { type: 'all', userId: id };
 }

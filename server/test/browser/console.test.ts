@@ -5,6 +5,8 @@ import path from 'path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { addToWishlist, insertProduct, insertUser, startSale } from '../support/factories';
 import { ADMIN_TOKEN, Stack, startStack } from '../support/stack';
+import { waitFor } from '../support/waitFor';
+import { insertOrder } from '../support/orders';
 
 // Debian's Chromium (apt-get install -y chromium); .ci/run installs it.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -29,7 +31,7 @@ describeInBrowser('the admin console in a real browser', () => {
   afterAll(() => browser?.close());
 
   beforeEach(async () => {
-    s = await startStack();
+    s = await startStack({}, { throughProxy: true }); // the proxy forwards until a test freezes it
     server = await new Promise<Server>((resolve) => {
       const srv = s.app.listen(0, '127.0.0.1', () => resolve(srv));
     });
@@ -146,5 +148,66 @@ describeInBrowser('the admin console in a real browser', () => {
     await expect(button.isDisabled()).resolves.toBe(false);
     await page.locator('article[data-job="wishlist-sale-check"] button[disabled]').waitFor({ timeout: 10_000 });
     await expect(page.locator('article[data-job="wishlist-sale-check"] .running-state').textContent()).resolves.toBe('⟳ Running on other-host-42');
+  });
+
+  test('suppressed addresses: the panel counts them; Lift asks first, and confirmed, takes the entry off', async () => {
+    const shopper = await insertUser(s.db.pool, { email: 'dead.mailbox@example.com' });
+    await s.alerts.suppressions.report({ events: [{ kind: 'bounce', address: shopper.email, reason: 'SES permanent bounce (General)' }], ignored: 0 }, 'test');
+    await signIn();
+    const panel = page.locator('#suppressions');
+    await expect(panel.locator('.suppression-count').getAttribute('data-total')).resolves.toBe('1');
+    await expect(panel.locator('table.suppressions tbody tr').first().textContent()).resolves.toMatch(
+      new RegExp(`d\\*\\*\\*@example\\.com\\s*#${shopper.id}\\s*bounce reported by the provider\\s*SES permanent bounce \\(General\\)`),
+    );
+    const lift = panel.getByRole('button', { name: /^Lift / });
+    page.once('dialog', (d) => void d.dismiss());
+    await lift.click();
+    await expect(panel.locator('.suppression-count').getAttribute('data-total')).resolves.toBe('1');
+
+    let dialog = '';
+    page.once('dialog', (d) => {
+      dialog = d.message();
+      void d.accept();
+    });
+    await lift.click();
+    await page.locator('#suppressions .suppression-count[data-total="0"]').waitFor();
+    expect(dialog).toContain('Lift this suppression?');
+    expect((await s.db.pool.query('SELECT count(*)::int AS n FROM wishlist_alert_suppressions')).rows[0].n).toBe(0);
+  });
+
+  test('while the database does not answer, the page says so instead of hanging, and so does Run now; then it recovers', async () => {
+    await signIn();
+    s.proxy!.freeze();
+    await page.locator('#trouble', { hasText: 'Database not answering' }).waitFor({ timeout: 20_000 }); // the state poll
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Run wishlist-sale-check now' }).click();
+    await page.locator('#result', { hasText: 'wishlist-sale-check did not run: Database not answering' }).waitFor({ timeout: 20_000 });
+    s.proxy!.thaw();
+    await waitFor(async () => (await page.locator('#trouble').textContent()) === '', 'the console to recover', 20_000);
+  }, 60_000);
+
+  test('the proof panel shows each kind and store, the orders and revenue after an alert, and the products that sold', async () => {
+    const user = await insertUser(s.db.pool);
+    const product = await insertProduct(s.db.pool, { name: 'Racing Wheel', regularPrice: 200 });
+    await addToWishlist(s.db.pool, user.id, product);
+    await startSale(s.db.pool, product, 150);
+    await s.check('sale');
+    await insertOrder(s.db.pool, {
+      userId: user.id, customerEmail: user.email, createdAt: new Date(s.clock.now().getTime() + 3600_000),
+      items: [{ productId: product, quantity: 2, totalPrice: '300.00' }],
+    });
+
+    await signIn();
+    const week = page.locator('#proof table.proof[data-days="7"]');
+    await expect(page.getByRole('heading', { name: 'Do the alerts sell?' }).isVisible()).resolves.toBe(true);
+    const sale = week.locator('tr[data-kind="sale"][data-region="us"]');
+    await expect(sale.locator('[data-field="emails"]').textContent()).resolves.toBe('1');
+    await expect(sale.locator('[data-field="orders"]').textContent()).resolves.toBe('1');
+    await expect(sale.locator('[data-field="revenue"]').textContent()).resolves.toBe('$300.00');
+    await expect(sale.locator('[data-field="conversion"]').textContent()).resolves.toBe('100.0%');
+    await expect(week.locator('tr[data-kind="stock"][data-region="eu"] [data-field="orders"]').textContent()).resolves.toBe('0');
+    await expect(page.locator('#proof table.proof[data-days="30"] tr.total [data-field="orders"]').textContent()).resolves.toBe('1');
+    const top = page.locator(`#proof table.top-products[data-days="7"] tr[data-product-id="${product}"]`);
+    await expect(top.textContent()).resolves.toMatch(/Racing Wheel\s*US\s*2\s*1\s*\$300\.00/);
   });
 });

@@ -1,5 +1,8 @@
 import { ConfigError, loadConfig } from '../../src/config/config';
 
+/** 32 characters, 32 different ones: what production asks of UNSUBSCRIBE_SECRET. */
+const STRONG_SECRET = 'Zq8#vL2m!Rt5@Wn9$Kp3%Xc7&Hb4*Jd6';
+
 function problemsOf(env: Record<string, string>): string[] {
   try {
     loadConfig(env);
@@ -78,14 +81,14 @@ describe('loadConfig', () => {
   test('production refuses to boot without ADMIN_API_TOKEN, UNSUBSCRIBE_SECRET and an https PUBLIC_URL', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
       'ADMIN_API_TOKEN is required when NODE_ENV=production',
-      'UNSUBSCRIBE_SECRET is required when NODE_ENV=production (the same on every instance)',
+      "WISHLIST_UNSUBSCRIBE_SECRET (or the shop's UNSUBSCRIBE_SECRET) is required when NODE_ENV=production (the same on every instance)",
       'PUBLIC_URL is required when NODE_ENV=production (the https address shoppers reach for unsubscribe links)',
       'FRONTEND_URL is required when NODE_ENV=production (the storefront shoppers reach; the default http://localhost:5173 is this machine)',
     ]);
     const production = {
       NODE_ENV: 'production',
       ADMIN_API_TOKEN: 'a-long-enough-token-123',
-      UNSUBSCRIBE_SECRET: 'x'.repeat(32),
+      UNSUBSCRIBE_SECRET: STRONG_SECRET,
       PUBLIC_URL: 'https://shop.example/',
       FRONTEND_URL: 'https://simfab.example',
     };
@@ -95,14 +98,74 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...production, UNSUBSCRIBE_SECRET: 'short' })).toEqual([
       'UNSUBSCRIBE_SECRET="***": too short: use at least 32 random characters (openssl rand -base64 32)',
     ]);
+    for (const secret of ['x'.repeat(32), '0123401234012340123401234012340123']) {
+      expect(problemsOf({ ...production, UNSUBSCRIBE_SECRET: secret })).toEqual([
+        'UNSUBSCRIBE_SECRET="***": too guessable: use at least 10 different characters in production (openssl rand -base64 32)',
+      ]);
+      expect(loadConfig({ UNSUBSCRIBE_SECRET: secret }).unsubscribeSecret).toBe(secret); // development takes it
+    }
+    expect(problemsOf({ ADMIN_API_TOKEN: 'a'.repeat(1025) })).toEqual(['ADMIN_API_TOKEN="***": too long: use at most 1024 characters']);
     const config = loadConfig(production);
     expect(config.logFormat).toBe('json');
     expect(config.publicUrl).toBe('https://shop.example');
   });
 
+  test("inside the shop: the shop's sender, its EMAIL_ENABLED, its UNSUBSCRIBE_SECRET behind the module's own, no token required", () => {
+    expect(loadConfig({}).mailFrom).toBe('SimFab <noreply@simfab.com>');
+    expect(loadConfig({ EMAIL_FROM_EMAIL: 'hello@simfab.com', EMAIL_FROM_NAME: 'SimFab Racing' }).mailFrom).toBe('SimFab Racing <hello@simfab.com>');
+    expect(loadConfig({ EMAIL_FROM_EMAIL: 'hello@simfab.com', MAIL_FROM: 'Alerts <alerts@simfab.com>' }).mailFrom).toBe('Alerts <alerts@simfab.com>');
+    expect(loadConfig({}).mailSwitchedOff).toBeNull();
+    expect(loadConfig({ EMAIL_ENABLED: 'true' }).mailSwitchedOff).toBeNull();
+    expect(loadConfig({ EMAIL_ENABLED: 'false' }).mailSwitchedOff).toMatch(/^EMAIL_ENABLED=false: the shop's mail is switched off/);
+    expect(loadConfig({ WISHLIST_MAIL_ENABLED: 'false' }).mailSwitchedOff).toMatch(/^WISHLIST_MAIL_ENABLED=false/);
+    // The shop stops its mail for exactly 'false': another spelling would leave the two disagreeing.
+    expect(problemsOf({ EMAIL_ENABLED: 'FALSE' })).toEqual([
+      `EMAIL_ENABLED="FALSE": expected true or false (the shop stops its mail only for exactly 'false')`,
+    ]);
+    const own = 'w'.repeat(16) + 'x'.repeat(16);
+    expect(loadConfig({ UNSUBSCRIBE_SECRET: 's'.repeat(40) })).toMatchObject({ unsubscribeSecret: 's'.repeat(40), unsubscribeSecretVariable: 'UNSUBSCRIBE_SECRET' });
+    expect(loadConfig({ UNSUBSCRIBE_SECRET: 's'.repeat(40), WISHLIST_UNSUBSCRIBE_SECRET: own })).toMatchObject({
+      unsubscribeSecret: own, unsubscribeSecretVariable: 'WISHLIST_UNSUBSCRIBE_SECRET',
+    });
+    expect(problemsOf({ WISHLIST_UNSUBSCRIBE_SECRET: 'short' })).toEqual([
+      'WISHLIST_UNSUBSCRIBE_SECRET="***": too short: use at least 32 random characters (openssl rand -base64 32)',
+    ]);
+    // The shop's admins sign in the shop's way: no token needed there; HOST is the shop's, not read.
+    const shop = { NODE_ENV: 'production', UNSUBSCRIBE_SECRET: 'Zq8#vL2m!Rt5@Wn9$Kp3%Xc7&Hb4*Jd6', PUBLIC_URL: 'https://api.simfab.com', FRONTEND_URL: 'https://simfab.com', HOST: 'not a host!' };
+    expect(loadConfig(shop, { inHost: true }).adminApiToken).toBeUndefined();
+    expect(problemsOf(shop)).toContain('ADMIN_API_TOKEN is required when NODE_ENV=production');
+    // The console points a signed-out admin to the storefront's sign-in page.
+    expect(loadConfig(shop, { inHost: true }).adminSignInUrl).toBe('https://simfab.com/login');
+    expect(problemsOf({ ADMIN_SIGNIN_URL: 'javascript:alert(1)' })).toEqual([
+      'ADMIN_SIGNIN_URL="javascript:alert(1)": expected an http(s) URL or a path starting with / (e.g. https://simfab.com/login)',
+    ]);
+  });
+
+  test('production compares parsed URLs: HTTP:// is not https; unspecified, loopback and mapped-loopback hosts are this machine', () => {
+    const production = {
+      NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123', UNSUBSCRIBE_SECRET: 'Zq8#vL2m!Rt5@Wn9$Kp3%Xc7&Hb4*Jd6', FRONTEND_URL: 'https://simfab.example',
+    };
+    expect(problemsOf({ ...production, PUBLIC_URL: 'HTTP://alerts.shop.example' })).toEqual([
+      'PUBLIC_URL="HTTP://alerts.shop.example": must be https in production: mailbox providers ignore one-click unsubscribe over http',
+    ]);
+    expect(loadConfig({ ...production, PUBLIC_URL: 'HTTPS://alerts.shop.example' }).publicUrl).toBe('HTTPS://alerts.shop.example');
+    const local = [
+      'http://0.0.0.0:5173', 'https://[::ffff:127.0.0.1]', 'https://[::]', 'https://[0:0:0:0:0:0:0:1]', 'http://2130706433',
+      'http://0x7f.1', 'https://[::ffff:0.0.0.0]', 'HTTPS://LOCALHOST.', 'https://0',
+    ];
+    for (const url of local) {
+      expect(problemsOf({ ...production, PUBLIC_URL: 'https://alerts.shop.example', FRONTEND_URL: url })).toEqual([
+        `FRONTEND_URL=${JSON.stringify(url)}: is this machine: production needs the address shoppers reach`,
+      ]);
+    }
+    for (const url of ['https://[2001:db8::1]', 'https://[::ffff:8.8.8.8]', 'https://10.0.0.1', 'https://alerts.shop.example']) {
+      expect(loadConfig({ ...production, PUBLIC_URL: url }).publicUrl).toBe(url);
+    }
+  });
+
   test('production refuses storefront and public addresses on this machine, naming each variable', () => {
     const production = {
-      NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123', UNSUBSCRIBE_SECRET: 'x'.repeat(32),
+      NODE_ENV: 'production', ADMIN_API_TOKEN: 'a-long-enough-token-123', UNSUBSCRIBE_SECRET: STRONG_SECRET,
     };
     const problems = problemsOf({
       ...production,
@@ -132,7 +195,7 @@ describe('loadConfig', () => {
       ]);
     }
     const production = {
-      NODE_ENV: 'production', UNSUBSCRIBE_SECRET: 'x'.repeat(32), PUBLIC_URL: 'https://shop.example', FRONTEND_URL: 'https://simfab.example',
+      NODE_ENV: 'production', UNSUBSCRIBE_SECRET: STRONG_SECRET, PUBLIC_URL: 'https://shop.example', FRONTEND_URL: 'https://simfab.example',
     };
     for (const token of ['aaaaaaaaaaaaaaaaaaaaaaaa', '1234512345123451234512345']) {
       expect(problemsOf({ ...production, ADMIN_API_TOKEN: token })).toEqual([
@@ -162,6 +225,27 @@ describe('loadConfig', () => {
     expect(message).not.toMatch(/SECRET/);
   });
 
+  test('MAIL_FROM is one sender: a display name allowed, one address, no control characters', () => {
+    for (const from of ['alerts@shop.example', 'Shop Alerts <alerts@shop.example>', '"Shop, Inc." <alerts@shop.example>', '<alerts@shop.example>', 'Zoë’s Rigs <alerts@shop.example>']) {
+      expect(loadConfig({ MAIL_FROM: from }).mailFrom).toBe(from);
+    }
+    for (const from of [
+      'Shop <alerts@shop.example>\r\nBcc: victim@elsewhere.example',
+      'alerts@shop.example\nBcc: victim@elsewhere.example',
+      'alerts@shop.example, other@shop.example',
+      'Shop <alerts@shop.example> <other@shop.example>',
+      'Group: alerts@shop.example;',
+      'Shop <not an address>',
+      'Shop, Inc. <alerts@shop.example>',
+      'Shop alerts@shop.example',
+      'Sh\u0000op <alerts@shop.example>',
+    ]) {
+      expect(problemsOf({ MAIL_FROM: from })).toEqual([
+        expect.stringMatching(/^MAIL_FROM=".*": expected one sender address, with or without a display name/),
+      ]);
+    }
+  });
+
   test('HOST and DATABASE_STATEMENT_TIMEOUT_MS', () => {
     expect(loadConfig({})).toMatchObject({ host: '0.0.0.0', databaseStatementTimeoutMs: 60000 });
     expect(loadConfig({ HOST: '127.0.0.1', DATABASE_STATEMENT_TIMEOUT_MS: '5000' })).toMatchObject({ host: '127.0.0.1', databaseStatementTimeoutMs: 5000 });
@@ -176,10 +260,24 @@ describe('loadConfig', () => {
     expect(problemsOf({ WISHLIST_SALE_MIN_DROP_PERCENT: '100', WISHLIST_STOCK_NOTIFY_PER_UNIT: '1.5', WISHLIST_MAX_EMAILS_PER_DAY: '-1', MAIL_UNSUBSCRIBE_MAILTO: 'nope' })).toEqual([
       'MAIL_UNSUBSCRIBE_MAILTO="nope": expected an email address (e.g. unsubscribe@shop.example)',
       'WISHLIST_SALE_MIN_DROP_PERCENT="100": expected a number from 0 to 99',
-      'WISHLIST_STOCK_NOTIFY_PER_UNIT="1.5": expected a whole number >= 0',
-      'WISHLIST_MAX_EMAILS_PER_DAY="-1": expected a whole number >= 0',
+      'WISHLIST_STOCK_NOTIFY_PER_UNIT="1.5": expected a whole number from 0 to 10000',
+      'WISHLIST_MAX_EMAILS_PER_DAY="-1": expected a whole number from 0 to 1000',
     ]);
     expect(loadConfig({ WISHLIST_SALE_MIN_DROP_PERCENT: '12.5' }).saleMinDropPercent).toBe(12.5);
+  });
+
+  test('provider notifications: the SNS topics accepted and the signed form\'s secret, each checked, the secret masked', () => {
+    const c = loadConfig({
+      WISHLIST_SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:ses-bounces, arn:aws:sns:eu-west-1:123456789012:ses-eu',
+      WISHLIST_FEEDBACK_SECRET: 'f'.repeat(32),
+    });
+    expect(c.snsTopicArns).toEqual(['arn:aws:sns:us-east-1:123456789012:ses-bounces', 'arn:aws:sns:eu-west-1:123456789012:ses-eu']);
+    expect(c.feedbackSecret).toBe('f'.repeat(32));
+    expect(loadConfig({})).toMatchObject({ snsTopicArns: [], feedbackSecret: undefined });
+    expect(problemsOf({ WISHLIST_SNS_TOPIC_ARNS: 'arn:aws:sns:us-east-1:123456789012:ok,https://sns.us-east-1.amazonaws.com/', WISHLIST_FEEDBACK_SECRET: 'short-secret' })).toEqual([
+      'WISHLIST_SNS_TOPIC_ARNS="https://sns.us-east-1.amazonaws.com/": expected comma-separated SNS topic ARNs (arn:aws:sns:<region>:<account>:<topic>)',
+      'WISHLIST_FEEDBACK_SECRET="***": too short: use at least 32 random characters (openssl rand -hex 32)',
+    ]);
   });
 
   test('numbers must be in range and whole where it matters', () => {
@@ -189,15 +287,18 @@ describe('loadConfig', () => {
 });
 
 describe('env.example', () => {
-  const { readFileSync } = jest.requireActual<typeof import('fs')>('fs');
+  const { readdirSync, readFileSync } = jest.requireActual<typeof import('fs')>('fs');
   const path = jest.requireActual<typeof import('path')>('path');
   const dotenv = jest.requireActual<typeof import('dotenv')>('dotenv');
   const root = path.resolve(__dirname, '../../..');
 
   test('documents every variable the config reads', () => {
     const documented = readFileSync(path.join(root, 'env.example'), 'utf8');
-    const source = readFileSync(path.join(root, 'server/src/config/config.ts'), 'utf8');
+    // config.ts and the files it reads groups of variables with (feedback.ts, …).
+    const dir = path.join(root, 'server/src/config');
+    const source = readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(path.join(dir, f), 'utf8')).join('\n');
     const read = [...source.matchAll(/\b(?:raw|str|bool|num|url|timezone|schedule|oneOf)\('([A-Z_]+)'/g)].map((m) => m[1]);
+    expect(read).toContain('WISHLIST_SNS_TOPIC_ARNS');
     expect(read.length).toBeGreaterThan(20);
     expect(read.filter((name) => !new RegExp(`^#? ?${name}=`, 'm').test(documented))).toEqual([]);
   });

@@ -20,6 +20,13 @@ const testAccess: AdminAccess = (req: Request) => {
 };
 const API = '/api/admin/wishlist-jobs';
 
+/** The CSRF token of a test user's sign-in, as the shop's admin pages would fetch it. */
+async function csrfOf(app: Parameters<typeof request>[0], user: string): Promise<string> {
+  const res = await request(app).get(`${API}/csrf-token`).set('x-test-user', user);
+  expect(res.status).toBe(200);
+  return res.body.data.csrfToken;
+}
+
 describe("the host's sign-in beside the admin token", () => {
   let s: Stack;
   beforeAll(async () => {
@@ -43,7 +50,8 @@ describe("the host's sign-in beside the admin token", () => {
   });
 
   test('a manager triggers a check, and the run history names who did', async () => {
-    expect((await request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager')).status).toBe(200);
+    const csrf = await csrfOf(s.app, 'manager');
+    expect((await request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager').set('x-csrf-token', csrf)).status).toBe(200);
     expect((await request(s.app).post(`${API}/trigger-sale-check`).set('Authorization', `Bearer ${ADMIN_TOKEN}`)).status).toBe(200);
     const runs = await request(s.app).get(`${API}/runs`).set('x-test-user', 'viewer');
     expect(runs.body.data.runs.map((r: { job: string; triggeredBy: string }) => [r.job, r.triggeredBy])).toEqual([
@@ -52,10 +60,14 @@ describe("the host's sign-in beside the admin token", () => {
     ]);
   });
 
-  test('the console: sent to the shop sign-in when signed out, no Run now for a viewer, CSRF still required to act', async () => {
+  test('the console: signed out, its sign-in page points to the shop\'s; no Run now for a viewer, CSRF still required to act', async () => {
     const out = await request(s.app).get('/admin/wishlist-jobs').set('Accept', 'text/html');
     expect(out.status).toBe(303);
-    expect(out.headers.location).toBe('/login?next=%2Fadmin%2Fwishlist-jobs');
+    expect(out.headers.location).toBe('/admin/wishlist-jobs/sign-in');
+    const signIn = await request(s.app).get('/admin/wishlist-jobs/sign-in');
+    // The shop's sign-in page ignores where the admin came from: the page says to come back by hand.
+    expect(signIn.text).toMatch(/Sign in to the shop at <a href="\/login">\/login<\/a>[^]*then come back to this page/);
+    expect(signIn.text).toContain('Sign in with the token'); // the admin token's form, beside it
     expect((await request(s.app).get('/admin/wishlist-jobs/state').set('Accept', 'application/json')).status).toBe(401);
 
     const viewer = await request(s.app).get('/admin/wishlist-jobs').set('x-test-user', 'viewer');
@@ -78,13 +90,45 @@ describe("the host's sign-in beside the admin token", () => {
     expect(done.body.data).toMatchObject({ errors: 0 });
   });
 
-  test("a session's action must come from the same site: a form posted from another site is refused", async () => {
-    const post = () => request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager');
+  test("a session's action needs its CSRF token, even with no Origin header, and must come from the same site or a storefront", async () => {
+    const csrf = await csrfOf(s.app, 'manager');
+    const post = (token: string | null = csrf) => {
+      const r = request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager');
+      return token ? r.set('x-csrf-token', token) : r;
+    };
+    const refused = await post(null);
+    expect([refused.status, refused.body.error]).toEqual([403, expect.stringMatching(/^Missing or wrong CSRF token/)]);
+    expect((await post(await csrfOf(s.app, 'viewer'))).status).toBe(403); // another sign-in's token
     expect((await post().set('Origin', 'https://evil.example')).status).toBe(403);
     expect((await post().set('Sec-Fetch-Site', 'cross-site')).status).toBe(403);
     expect((await post().set('Sec-Fetch-Site', 'same-origin')).status).toBe(200);
+    // The shop's admin pages live on the storefront (FRONTEND_URL): its origin is trusted.
+    expect((await post().set('Origin', 'https://simfab.example')).status).toBe(200);
+    // Reading with the session from another site is refused too: the shop's CORS would let it read the answer.
+    const read = await request(s.app).get(`${API}/notifications`).set('x-test-user', 'viewer').set('Origin', 'https://evil.example');
+    expect([read.status, read.body.error]).toEqual([403, 'A shop sign-in may not be used from another site']);
+    expect((await request(s.app).get(`${API}/csrf-token`).set('x-test-user', 'manager').set('Origin', 'https://evil.example')).status).toBe(403);
     // The token is no browser session: server-to-server calls carry no Origin to check.
     expect((await request(s.app).post(`${API}/trigger-stock-check`).set('Authorization', `Bearer ${ADMIN_TOKEN}`).set('Origin', 'https://ops.example')).status).toBe(200);
+  });
+
+  test('the whole origin is compared, scheme included: this host over plain http is another site', async () => {
+    const csrf = await csrfOf(s.app, 'manager');
+    // A host name that is not PUBLIC_URL's nor a storefront's: only the request's own origin counts.
+    const post = (origin: string, proto?: string) => {
+      const r = request(s.app).post(`${API}/trigger-stock-check`).set('x-test-user', 'manager').set('x-csrf-token', csrf)
+        .set('Host', 'alerts.internal').set('Origin', origin);
+      return proto ? r.set('X-Forwarded-Proto', proto) : r;
+    };
+    expect((await post('http://alerts.internal', 'https')).status).toBe(403);
+    expect((await post('https://alerts.internal', 'https')).status).toBe(200);
+    expect((await post('https://alerts.internal:443', 'https')).status).toBe(200);
+    expect((await post('http://alerts.internal')).status).toBe(200);
+    expect((await post('https://alerts.internal')).status).toBe(403);
+    expect((await post('http://alerts.internal:8080')).status).toBe(403);
+    expect((await post('null')).status).toBe(403);
+    // PUBLIC_URL (https://shop.example) is this server as shoppers and admins reach it, through a proxy.
+    expect((await post('https://shop.example')).status).toBe(200);
   });
 });
 
@@ -108,6 +152,33 @@ describe('the ready check for the shop sessions', () => {
     expect(await access(asReq({ userId: String(ann.id), authorities: ['emails:manage'], email: 'from-session@x.example' }))).toMatchObject({
       who: `user ${ann.id} (from-session@x.example)`, canView: true, canAct: true,
     });
+  });
+
+  test('userId must be a real user id: true is not user 1, 1e300 or 2^31 is nobody (no query, no 500)', async () => {
+    const access = shopSessionAccess({ db: s.db.pool, view: 'emails:view', manage: 'emails:manage' });
+    const asReq = (session: unknown) => ({ session, sessionID: 'sid-1' }) as unknown as Request;
+    for (const userId of [true, 1e300, 2_147_483_648, -1, 0, 1.5, '1e3', ' 1', '12abc', [1], { valueOf: () => 1 }, null]) {
+      expect(await access(asReq({ userId, authorities: ['emails:manage'] }))).toBeNull();
+    }
+    expect(await access(asReq({ userId: 2_147_483_647, authorities: ['emails:manage'] }))).toMatchObject({ canAct: true });
+  });
+
+  test('only the session\'s own properties count: a key polluting Object.prototype gives no rights', async () => {
+    const ann = await insertUser(s.db.pool);
+    const access = shopSessionAccess({ db: s.db.pool, view: 'emails:view', manage: 'emails:manage' });
+    const proto = Object.prototype as Record<string, unknown>;
+    try {
+      proto.authorities = ['emails:manage'];
+      expect(await access({ session: { userId: ann.id }, sessionID: 'sid-2' } as unknown as Request)).toMatchObject({ canView: false, canAct: false });
+      proto.userId = ann.id;
+      proto.session = { cookie: {} };
+      expect(await access({ session: { cookie: {} }, sessionID: 'sid-3' } as unknown as Request)).toBeNull();
+      expect(await access({} as unknown as Request)).toBeNull();
+    } finally {
+      delete proto.authorities;
+      delete proto.userId;
+      delete proto.session;
+    }
   });
 });
 
@@ -211,7 +282,36 @@ describe('failed sign-ins', () => {
     now += 61_000;
     expect(() => failures.refuseIfLimited(req('10.0.0.1'), res)).not.toThrow();
     failures.close();
-    expect(lines).toEqual([expect.objectContaining({ level: 40, failures: 5, addresses: { '10.0.0.1': 4, '10.0.0.2': 1 } })]);
+    expect(lines).toEqual([expect.objectContaining({
+      level: 40, failures: 5, addresses: 2, top: [{ address: '10.0.0.1', failures: 4 }, { address: '10.0.0.2', failures: 1 }],
+    })]);
     expect(JSON.stringify(lines)).not.toContain('wrong-guess');
+  });
+
+  test('1,500 addresses: the summary is a count and the top five, and addresses idle for a minute are forgotten', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    let now = 0;
+    const failures = new AuthFailures({ logger, limit: 3, now: () => now });
+    const req = (ip: string) => ({ ip }) as Request;
+    for (let i = 0; i < 1500; i++) failures.record(req(`10.1.${i >> 8}.${i & 255}`));
+    for (let i = 0; i < 7; i++) failures.record(req('10.9.9.9'));
+    expect(failures.tracked).toBe(1501);
+    now += 61_000;
+    failures.record(req('10.9.9.10'));
+    failures.close();
+    expect(failures.tracked).toBe(1); // only the address that failed in the last minute
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ failures: 1508, addresses: 1502 });
+    expect((lines[0].top as unknown[])).toHaveLength(5);
+    expect((lines[0].top as unknown[])[0]).toEqual({ address: '10.9.9.9', failures: 7 });
+    expect(JSON.stringify(lines[0]).length).toBeLessThan(1000);
+  });
+
+  test('at most 10,000 addresses are followed, however many fail within one minute', async () => {
+    const failures = new AuthFailures({ logger: pino({ level: 'silent' }), now: () => 0 });
+    for (let i = 0; i < 25_000; i++) failures.record({ ip: `10.2.${i >> 8}.${i & 255}` } as Request);
+    expect(failures.tracked).toBeLessThanOrEqual(10_000);
+    failures.close();
   });
 });

@@ -59,8 +59,8 @@ describe('admin API /api/admin/wishlist-jobs', () => {
     expect(res.body.data.watch).toMatchObject({ enabled: true, intervalMs: 5000, health: 'healthy', lastHour: { looks: 0, products: 0, queued: 0 } });
     // Which mail server each store uses, as the boot banner says.
     expect(res.body.data.mail).toEqual({
-      us: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab <wishlist@shop\.example>/),
-      eu: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab EU <wishlist@shop\.example>/),
+      us: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab <noreply@simfab\.com>/),
+      eu: expect.stringMatching(/^SMTP_URL: smtp:\/\/127\.0\.0\.1:\d+, from SimFab EU <noreply@simfab\.com>/),
     });
   });
 

@@ -1,4 +1,5 @@
 import { absoluteUrl, createAlertRenderer, MailSettings, subjectName } from '../../src/mail/render';
+import { UnshowableItems } from '../../src/mail/render';
 import type { AlertEmailInput, AlertItem, RenderedEmail } from '../../src/mail/render';
 
 const US = 'https://rig.example';
@@ -304,10 +305,11 @@ describe('subjects', () => {
     // The subject in the HTML <title> is the cut one, escaped.
     expect(mail.html).toContain(`<title>On sale: Wheel &amp; &lt;Base&gt; Edition ${'A'.repeat(56)}… from your wishlist</title>`);
 
-    // The body keeps the full name: as given in text, escaped in HTML.
+    // The body keeps the full name, uncut, on one line and without the override (a line
+    // break in the text part would let a name write lines of its own); escaped in HTML.
     const rest = 'A'.repeat(200 - 1 - head.length);
-    expect(mail.text).toContain(`- ${name}\n`);
-    expect(mail.html).toContain(`>\u202eWheel &amp; &lt;Base&gt; \r\nEdition ${rest}</a>`);
+    expect(mail.text).toContain(`- Wheel & <Base> Edition ${rest}\n`);
+    expect(mail.html).toContain(`>Wheel &amp; &lt;Base&gt; Edition ${rest}</a>`);
   });
 
   test('a line break or tab between words becomes a space, not nothing', () => {
@@ -331,5 +333,65 @@ describe('subjects', () => {
   test('with more items, the first item\'s name is cleaned the same way', () => {
     const mail = createAlertRenderer(base)(input({ items: [{ ...wheel, name: '\u202eWheel\n' }, cockpit] }));
     expect(mail.subject).toBe('On sale: Wheel and 1 more from your wishlist');
+  });
+});
+
+describe('control characters in the text part', () => {
+  test('a product name, a first name or a header title cannot start lines of their own', () => {
+    const injected = 'Wheel\r\n\r\nYour account is locked: https://evil.example\u0085\u2028x';
+    const mail = createAlertRenderer(base)(input({
+      firstName: 'Ann\r\nBcc: x@evil.example', items: [{ ...wheel, name: injected }], header: { image: null, title: 'Shop\nEvil' },
+    }));
+    const lines = mail.text.split('\n');
+    expect(lines.filter((l) => l.includes('evil.example')).sort()).toEqual([
+      '- Wheel Your account is locked: https://evil.example x',
+      'Hi Ann Bcc: x@evil.example,',
+    ]);
+    expect(lines[0]).toBe(`Shop Evil — ${US}`);
+    expect(mail.text).not.toMatch(/[\r\u0085\u2028]/);
+  });
+});
+
+describe('values the shop may hold', () => {
+  test.each([
+    ['NaN', '999.00'], ['Infinity', '999.00'], [null, '999.00'], ['1299.00', null], ['1299.00', 'NaN'], ['1299.00', '0'], ['999.00', '1299.00'],
+  ])('a sale with regular %s and sale %s cannot be shown: the renderer names the item and why', (regularPrice, salePrice) => {
+    const bad = { ...wheel, regularPrice, salePrice };
+    let thrown: unknown;
+    try {
+      createAlertRenderer(base)(input({ items: [cockpit, bad] }));
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(UnshowableItems);
+    expect((thrown as UnshowableItems).items).toEqual([{ item: bad, reason: expect.stringContaining('no usable sale price') }]);
+  });
+
+  test('a restock with a NaN regular price shows no price at all', () => {
+    const mail = createAlertRenderer(base)(input({ items: [{ ...seat, regularPrice: 'NaN' }] }));
+    expect(mail.text).toContain('Back in stock now.');
+    expect(mail.text + mail.html).not.toMatch(/NaN|\$/);
+  });
+
+  test.each([
+    ['infinity', Infinity as unknown as Date],
+    ['an invalid date', new Date(NaN)],
+    ['year 200000', new Date('+200000-01-01T00:00:00Z')],
+  ])('a sale ending at %s is shown without an end date', (_what, saleEndsAt) => {
+    const mail = createAlertRenderer(base)(input({ items: [{ ...wheel, saleEndsAt }] }));
+    expect(mail.text).toContain('$999.50');
+    expect(mail.text + mail.html).not.toMatch(/Sale ends|Invalid|Infinity/);
+  });
+
+  test.each([null, '', '  \r\n '])('a product without a name (%j) is "an item" in the subject and titled in the body', (name) => {
+    const mail = createAlertRenderer(base)(input({ items: [{ ...wheel, name }] }));
+    expect(mail.subject).toBe('On sale: an item from your wishlist');
+    expect(mail.text).toContain('- An item on your wishlist\n');
+    expect(htmlLinks(mail, 'An item on your wishlist')).toEqual([`${US}/product/racing-wheel`]);
+  });
+
+  test('a slug with spaces, a slash or a line break still makes one path segment', () => {
+    const mail = createAlertRenderer(base)(input({ items: [{ ...wheel, slug: ' my wheel/v2\n' }] }));
+    expect(textLinks(mail, 'View item')).toEqual([`${US}/product/my%20wheel%2Fv2`]);
   });
 });

@@ -1,3 +1,4 @@
+import { createHmac } from 'crypto';
 import request from 'supertest';
 import { signUnsubscribe, verifyUnsubscribe } from '../../src/unsubscribe/tokens';
 import { addToWishlist, insertProduct, insertUser, startSale, updateProduct } from '../support/factories';
@@ -29,6 +30,22 @@ describe('unsubscribe tokens', () => {
       signUnsubscribe(secret, { type: 'item', wishlistId: 42, kind: 'sale' }).replace('i.42', 'i.042'),
     ];
     for (const t of refused) expect([t, verifyUnsubscribe(secret, t)]).toEqual([t, null]);
+  });
+});
+
+describe("unsubscribe tokens beside the shop's newsletter tokens (one UNSUBSCRIBE_SECRET for both)", () => {
+  const shared = 'the-shops-own-unsubscribe-secret-0123456789';
+  test('the links are signed with a key derived for them, never with the shared secret itself', () => {
+    const payload = 'a.7';
+    const withRawSecret = createHmac('sha256', shared).update(`wishlist-alerts/unsubscribe/v1:${payload}`).digest('base64url');
+    expect(verifyUnsubscribe(shared, `${payload}.${withRawSecret}`)).toBeNull();
+    expect(signUnsubscribe(shared, { type: 'all', userId: 7 })).not.toBe(`${payload}.${withRawSecret}`);
+  });
+
+  test("a newsletter token made the shop's way (its fields and HMAC, base64url) is refused", () => {
+    const data = `ann@example.com:12:7:${Date.UTC(2026, 0, 1)}`;
+    const token = Buffer.from(`${data}:${createHmac('sha256', shared).update(data).digest('base64url')}`).toString('base64url');
+    expect(verifyUnsubscribe(shared, token)).toBeNull();
   });
 });
 
@@ -84,7 +101,7 @@ describe('one-click unsubscribe', () => {
     const page = await request(s.app).get(itemLink);
     expect(page.status).toBe(200);
     expect(page.type).toBe('text/html');
-    expect(page.text).toContain('Stop sale alerts for Racing Wheel?');
+    expect(page.text).toContain('Stop sale and price-drop alerts for Racing Wheel?');
     expect(page.text).toMatch(/<form method="post" action="">[\s\S]*<button type="submit">Unsubscribe<\/button>/);
     expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false, stopped: [] });
 
@@ -92,7 +109,7 @@ describe('one-click unsubscribe', () => {
       const res = await request(s.app).post(itemLink).type('form').send('List-Unsubscribe=One-Click');
       expect(res.status).toBe(200);
       expect(res.headers.location).toBeUndefined();
-      expect(res.text).toContain('You will get no more sale alerts for Racing Wheel.');
+      expect(res.text).toContain('You will get no more sale or price-drop alerts for Racing Wheel.');
     }
     // The shop's own flags are left as they are: the stop is the module's record.
     expect(await state(wishlistId, user.id)).toEqual({ notify_on_sale: true, notify_on_stock: true, opted_out: false, stopped: ['sale'] });
@@ -116,7 +133,7 @@ describe('one-click unsubscribe', () => {
     const page = await request(s.app).get(allLink);
     expect(page.text).toContain(`Stop all wishlist alerts to ${user.email[0]}***@example.com?`);
     // An alert already in the outbox (the mail server was down when it was queued) ...
-    s.sink.failNext(1, { code: 451, message: 'try later' });
+    s.sink.failNext(1, { code: 451, message: 'Requested action aborted: local error in processing' });
     await updateProduct(s.db.pool, productId, { salePrice: 120 });
     expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 1 });
 

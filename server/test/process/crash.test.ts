@@ -17,6 +17,7 @@ describe('crashes and outages', () => {
       DATABASE_URL: f.db.url,
       SMTP_URL: f.sink.url,
       WISHLIST_SALE_CHECK_SCHEDULE: '* * * * * *',
+      WISHLIST_ALLOW_SUBMINUTE_SCHEDULES: 'true', // every second: the tests' own pace
       WISHLIST_STOCK_CHECK_ENABLED: 'false',
       WISHLIST_LEASE_SECONDS: '2',
       WISHLIST_SMTP_POOL_SIZE: String(POOL_SIZE),
@@ -98,6 +99,7 @@ describe('crashes and outages', () => {
         DATABASE_URL: viaProxy.toString(),
         SMTP_URL: f.sink.url,
         WISHLIST_STOCK_CHECK_SCHEDULE: '* * * * * *',
+        WISHLIST_ALLOW_SUBMINUTE_SCHEDULES: 'true', // every second: the tests' own pace
         WISHLIST_SALE_CHECK_ENABLED: 'false',
       });
       f.servers.push(server);

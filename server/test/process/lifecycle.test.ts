@@ -33,7 +33,7 @@ describe('server lifecycle across restarts', () => {
     for (const row of rows) expect(row.slot.getUTCMinutes()).toBe(0);
     if (expected) expect(server.output()).toContain('missed its run at');
     expect(await server.stop()).toBe(0);
-  }, 30_000);
+  }, 90_000); // a bound on liveness: servers start slowly on a loaded machine
 
   test('SIGTERM lets the run in progress finish, stops ticking, and exits 0', async () => {
     const server = await startServer({ DATABASE_URL: f.db.url, SMTP_URL: f.sink.url, WISHLIST_STOCK_CHECK_ENABLED: 'false' });
@@ -52,7 +52,7 @@ describe('server lifecycle across restarts', () => {
     expect(await server.exited).toBe(0);
     const { rows } = await f.db.pool.query('SELECT status FROM wishlist_alert_runs');
     expect(rows).toEqual([{ status: 'succeeded' }]);
-  }, 30_000);
+  }, 90_000); // a bound on liveness: servers start slowly on a loaded machine
 
   test('SIGTERM with a run that outlasts SHUTDOWN_TIMEOUT_MS marks it abandoned and still exits 0', async () => {
     const server = await startServer({ DATABASE_URL: f.db.url, SMTP_URL: f.sink.url, SHUTDOWN_TIMEOUT_MS: '800', WISHLIST_STOCK_CHECK_ENABLED: 'false' });
@@ -76,7 +76,7 @@ describe('server lifecycle across restarts', () => {
       await locker.query('ROLLBACK');
       locker.release();
     }
-  }, 30_000);
+  }, 90_000); // a bound on liveness: servers start slowly on a loaded machine
 
   test('SIGTERM with a run cut off: nothing queries the pool after it ends (its lease heartbeat included)', async () => {
     // A short lease renews every third of a second: before, renewals of the cut-off run hit the ended pool.
@@ -98,5 +98,5 @@ describe('server lifecycle across restarts', () => {
       await locker.query('ROLLBACK');
       locker.release();
     }
-  }, 30_000);
+  }, 90_000); // a bound on liveness: servers start slowly on a loaded machine
 });

@@ -17,6 +17,10 @@ const PRODUCTION = {
   WISHLIST_STOCK_CHECK_ENABLED: 'false',
 };
 
+// Real processes, each compiling the server as it boots: on a loaded machine (other suites
+// on the same two cores) a boot can outlast jest's default 30 s. What is checked is unchanged.
+jest.setTimeout(120_000);
+
 describe('NODE_ENV=production refuses to start what cannot work', () => {
   const f = processFixture('all');
 

@@ -17,7 +17,7 @@ describe('a stalled database (its connection frozen: no answer, no close)', () =
   });
   afterEach(() => proxy.close());
 
-  test('/healthz answers 503 within 5 s, the admin API answers 503 JSON, the check in progress fails and is recorded; all works once it answers again', async () => {
+  test('/healthz answers 503 within 5 s, the admin API answers 503 JSON (database not answering), the check in progress fails and is recorded; all works once it answers again', async () => {
     const server = await startServer({
       DATABASE_URL: proxy.url,
       SMTP_URL: f.sink.url,
@@ -40,13 +40,14 @@ describe('a stalled database (its connection frozen: no answer, no close)', () =
       expect(health.ms).toBeLessThan(5000);
 
       const status = await timed(server.get('/api/admin/wishlist-jobs/runs'));
-      expect(status.value).toEqual({ status: 503, body: { success: false, error: expect.stringMatching(/^Database unavailable: /) } });
-      expect(status.ms).toBeLessThan(15_000);
+      expect(status.value).toEqual({ status: 503, body: { success: false, error: expect.stringMatching(/^Database not answering/) } });
+      expect(status.ms).toBeLessThan(10_000);
 
+      // The watchdog's answer, or the run's own failure at its query timeout, whichever comes first.
       const answer = await trigger;
-      expect(answer.value).toEqual({ status: 503, body: { success: false, error: expect.stringMatching(/^Database unavailable: /) } });
-      expect(answer.ms).toBeLessThan(25_000);
-      expect(server.output()).toMatch(/Query read timeout/); // the run's failure, logged
+      expect(answer.value).toEqual({ status: 503, body: { success: false, error: expect.stringMatching(/^Database (not answering|unavailable: )/) } });
+      expect(answer.ms).toBeLessThan(20_000);
+      await waitFor(() => /Query read timeout/.test(server.output()), 'the run to fail on its query timeout', 20_000); // logged
       await locker.query('COMMIT');
     } finally {
       locker.release();

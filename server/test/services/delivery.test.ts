@@ -118,7 +118,7 @@ describe('delivering wishlist alerts', () => {
   test('a transient 4xx reply is retried with backoff, not at once', async () => {
     const user = await insertUser(s.db.pool);
     await wishlistedOnSale(user.id, 'Wheel', 200, 150);
-    s.sink.failNext(1, { code: 451, message: 'Try again later' });
+    s.sink.failNext(1, { code: 451, message: 'Requested action aborted: local error in processing' });
     expect((await s.check('sale')).errors).toBe(1);
     expect((await s.check('sale')).emails).toBe(0); // the retry is not due yet
     s.clock.advanceHours(1);
@@ -220,7 +220,7 @@ describe('delivering wishlist alerts', () => {
     await s.sink.resume();
     s.clock.advanceHours(1);
     const claimed = await claimMessages(s.db.pool, 'sale', {
-      now: s.clock.now(), limit: 10, owner: 'slow-instance', leaseMs: 60_000, cap: 0, kinds: ['sale'], regions: ['us'], saleSettleSeconds: 0,
+      now: s.clock.now(), limit: 10, owner: 'slow-instance', leaseMs: 60_000, cap: 0, kinds: ['sale'], regions: ['us'], saleSettleSeconds: 0, maxAttempts: 8,
     });
     expect(claimed).toHaveLength(1);
     const items = await loadItems(s.db.pool, [claimed[0].id], { now: s.clock.now(), minDropPercent: 0, timezone: 'UTC' });

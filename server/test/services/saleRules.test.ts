@@ -170,7 +170,7 @@ describe('the sale rules at send time', () => {
     await startSale(s.db.pool, productId, 150);
     await s.check('sale');
     await updateProduct(s.db.pool, productId, { salePrice: 120 });
-    s.sink.failNext(1, { code: 451, message: 'try again later' });
+    s.sink.failNext(1, { code: 451, message: 'Requested action aborted: local error in processing' });
     expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 1 }); // queued; the mail server said later
     await updateProduct(s.db.pool, productId, { salePrice: 180 });
     s.clock.advanceHours(1); // past the retry

@@ -168,7 +168,7 @@ describe("the shop's logs and mail settings", () => {
     test('a transient failure (451) writes nothing to the shop\'s logs until its final outcome', async () => {
       const user = await insertUser(s.db.pool);
       const item = await saleItem(user.id, 'Wheel');
-      s.sink.failNext(1, { code: 451, message: 'Try again later' });
+      s.sink.failNext(1, { code: 451, message: 'Requested action aborted: local error in processing' });
 
       expect(await s.check('sale')).toMatchObject({ emails: 0, errors: 1 });
       expect(s.sink.refused).toHaveLength(1);
@@ -189,7 +189,7 @@ describe("the shop's logs and mail settings", () => {
     test('a transient failure followed by a permanent one logs a single failed row, for the final outcome', async () => {
       const user = await insertUser(s.db.pool, { email: 'flaky@refused.example' });
       const item = await saleItem(user.id, 'Wheel');
-      s.sink.failNext(1, { code: 451, message: 'Try again later' });
+      s.sink.failNext(1, { code: 451, message: 'Requested action aborted: local error in processing' });
       await s.check('sale');
       expect(await emailLogs()).toEqual([]);
 
@@ -246,6 +246,8 @@ describe("the shop's logs and mail settings", () => {
       const failedLogs = (await emailLogs()).filter((l) => l.status !== 'sent');
       expect(failedLogs).toHaveLength(2);
       for (const l of failedLogs) expect(l).toMatchObject({ status: 'failed', error_message: 'invalid recipient address', sent_at: null });
+      // The shop's log keeps what was stored, on one line: no line break of it reaches a column or a screen.
+      expect(failedLogs.map((l) => l.recipient_email).sort()).toEqual(['a@x.example, b@y.example', 'd@w.example Bcc: c@z.example']);
 
       // Not retried: a day later nothing is tried again.
       s.clock.advanceHours(24);
@@ -414,7 +416,7 @@ describe("the shop's logs and mail settings", () => {
       const [mail] = s.sink.to(user.email);
       expect(mail.html).toContain('SimFab Racing');
       expect(mail.html).toContain('src="https://simfab.example/brand/logo.png"');
-      expect(mail.text.split('\n')[0]).toBe('SimFab Racing — https://simfab.example');
+      expect(mail.text.split('\n')[0]).toMatch(/^SimFab Racing — https:\/\/simfab\.example\/\?utm_source=/);
       expect(mail.html).not.toContain('Module Default Shop');
       expect(mail.text).not.toContain('Module Default Shop');
     });

@@ -1,10 +1,9 @@
 import type { AddressObject } from 'mailparser';
-import type { AlertKind } from '../../src/domain';
 import {
   addImage, addToWishlist, insertProduct, insertUser, setRegionSetting, startSale, updateProduct,
 } from '../support/factories';
 import type { ReceivedMail } from '../support/smtpSink';
-import { Stack, startStack } from '../support/stack';
+import { CheckKind, Stack, startStack } from '../support/stack';
 
 /**
  * The shop's meanings (visible, on sale, in stock, prices, regions, links, names, bad data),
@@ -31,13 +30,13 @@ describe("the shop's meanings", () => {
   type Product = Parameters<typeof insertProduct>[1];
 
   /** A wishlisted product, then made due: a sale begins (200 → 150), or it comes back in stock (0 → 5). */
-  async function wishlisted(kind: AlertKind, userId: number, product: Product = {}): Promise<number> {
+  async function wishlisted(kind: CheckKind, userId: number, product: Product = {}): Promise<number> {
     const productId = await insertProduct(s.db.pool, kind === 'sale' ? { regularPrice: 200, ...product } : { stock: 0, ...product });
     await addToWishlist(s.db.pool, userId, productId);
     return productId;
   }
 
-  function makeDue(kind: AlertKind, productId: number): Promise<void> {
+  function makeDue(kind: CheckKind, productId: number): Promise<void> {
     return kind === 'sale' ? startSale(s.db.pool, productId, 150) : updateProduct(s.db.pool, productId, { stock: 5, inStock: '1' });
   }
 
@@ -50,7 +49,7 @@ describe("the shop's meanings", () => {
   }
 
   describe('visible: status active and not soft-deleted', () => {
-    test.each<AlertKind>(['sale', 'stock'])(
+    test.each<CheckKind>(['sale', 'stock'])(
       'a %s alert: a soft-deleted product (status still active) and a draft product changed before the check send nothing',
       async (kind) => {
         const user = await insertUser(s.db.pool);
@@ -72,7 +71,7 @@ describe("the shop's meanings", () => {
       },
     );
 
-    test.each<AlertKind>(['sale', 'stock'])(
+    test.each<CheckKind>(['sale', 'stock'])(
       'a %s alert: a product soft-deleted or drafted after queueing but before delivery is skipped with its reason',
       async (kind) => {
         const user = await insertUser(s.db.pool);
@@ -201,8 +200,8 @@ describe("the shop's meanings", () => {
         expect(part).toContain(`${EU}/wishlist`);
         expect(part).not.toContain(US);
       }
-      // region_settings has smtp_from_name 'SimFab EU' for eu (no smtp_from_email: MAIL_FROM's address).
-      expect(fromHeader(mail)).toEqual({ name: 'SimFab EU', address: 'wishlist@shop.example' });
+      // region_settings has smtp_from_name 'SimFab EU' for eu (no smtp_from_email: the shop's default address, as its own mail falls back to).
+      expect(fromHeader(mail)).toEqual({ name: 'SimFab EU', address: 'noreply@simfab.com' });
       expect(mail.messageId).toMatch(/@simfab-eu\.example>$/);
     });
 
@@ -303,9 +302,9 @@ describe("the shop's meanings", () => {
       const mails = s.sink.to(user.email);
       const usMail = mails.find((m) => m.text.includes('No Slug') && !m.text.includes('EU No Slug'))!;
       const euMail = mails.find((m) => m.text.includes('EU No Slug'))!;
-      expect(usMail.text).toContain(`View item: ${US}/wishlist\n`);
-      expect(usMail.html).toContain(`href="${US}/wishlist"`);
-      expect(euMail.text).toContain(`View item: ${EU}/wishlist\n`);
+      expect(usMail.text).toContain(`View item: ${US}/wishlist?utm_source=`);
+      expect(usMail.html).toContain(`href="${US}/wishlist?utm_source=`);
+      expect(euMail.text).toContain(`View item: ${EU}/wishlist?utm_source=`);
       for (const m of [usMail, euMail]) {
         expect(m.text).not.toContain('/product/');
         expect(m.html).not.toContain('/product/');
@@ -368,7 +367,7 @@ describe("the shop's meanings", () => {
       expect(annMail.text).toMatch(/^Hi,$/m);
       expect(annMail.text).toContain('Good Sale');
       expect(annMail.text).toContain('Slugless Sale');
-      expect(annMail.text).toContain(`View item: ${US}/wishlist\n`);
+      expect(annMail.text).toContain(`View item: ${US}/wishlist?utm_source=`);
       for (const bad of ['Null Prices', 'Archived Sale', 'Null Status', 'Odd Status', 'Negative Price']) {
         expect(annMail.text).not.toContain(bad);
       }

@@ -17,8 +17,11 @@ export interface ServerProcess extends Spawned {
   stop(): Promise<number | null>;
 }
 
-/** Starts server/src/index.ts as a real process and waits until it listens. */
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Starts server/src/index.ts as a real process and waits until it listens (`bootMs`: how
+ * long it may take; several booting at once on a loaded machine take longer).
+ */
+export async function startServer(env: Record<string, string>, opts: { bootMs?: number } = {}): Promise<ServerProcess> {
   const proc = spawnTs('server/src/index.ts', {
     ADMIN_API_TOKEN: SERVER_TOKEN,
     PORT: '0',
@@ -30,7 +33,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   });
   let port: number;
   try {
-    port = Number((await proc.waitFor(LISTENING, 30_000))[1]);
+    port = Number((await proc.waitFor(LISTENING, opts.bootMs ?? 30_000))[1]);
   } catch (err) {
     proc.child.kill('SIGKILL');
     throw err;

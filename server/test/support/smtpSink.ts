@@ -16,7 +16,10 @@ type Reply = { code: number; message: string };
 
 /**
  * A real SMTP server in the test process. It accepts everything unless told to refuse
- * an address (`rejectRecipient`) or to fail the next messages (`failNext`).
+ * an address (`rejectRecipient`) or to fail the next messages (`failNext`). A refusal's
+ * reply gets smtp-server's enhanced status code for its code (550 → "550 5.1.1 …"), unless
+ * the sink is started with `repliesAsGiven`: then the reply is the code and the message
+ * exactly (give "5.7.1 Relaying denied" to answer "550 5.7.1 Relaying denied").
  */
 export class SmtpSink {
   readonly received: ReceivedMail[] = [];
@@ -25,12 +28,21 @@ export class SmtpSink {
   /** Connection errors, such as a client killed mid-session (ECONNRESET): a server lives on. */
   readonly connectionErrors: Error[] = [];
   rejectRecipient: (address: string) => Reply | null = () => null;
+  /** As a provider with a sending limit: a message over this many in the last second gets 454 (null: none). */
+  throttleAbove: number | null = null;
+  /** Messages refused with 454 for going too fast. */
+  throttled = 0;
+  /** Local times at which each message was accepted. */
+  readonly acceptedAt: number[] = [];
+  private refusedConnections: Reply[] = [];
   private failures: Reply[] = [];
   private server!: SMTPServer;
   port = 0;
 
-  static async start(): Promise<SmtpSink> {
-    const sink = new SmtpSink();
+  private constructor(private readonly opts: { repliesAsGiven?: boolean }) {}
+
+  static async start(opts: { repliesAsGiven?: boolean } = {}): Promise<SmtpSink> {
+    const sink = new SmtpSink(opts);
     await sink.listen();
     return sink;
   }
@@ -42,6 +54,17 @@ export class SmtpSink {
   /** The next `count` messages get this reply after their DATA (e.g. 451 for a transient failure). */
   failNext(count: number, reply: Reply): void {
     for (let i = 0; i < count; i++) this.failures.push(reply);
+  }
+
+  /** The next `count` connections are refused at once with this reply (e.g. 421 too many connections). */
+  refuseConnections(count: number, reply: Reply): void {
+    for (let i = 0; i < count; i++) this.refusedConnections.push(reply);
+  }
+
+  private acceptedSince(t: number): number {
+    let n = 0;
+    for (let i = this.acceptedAt.length - 1; i >= 0 && this.acceptedAt[i] > t; i--) n++;
+    return n;
   }
 
   to(address: string): ReceivedMail[] {
@@ -56,7 +79,15 @@ export class SmtpSink {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
+      hideENHANCEDSTATUSCODES: this.opts.repliesAsGiven === true,
       logger: false,
+      onConnect: (_session, callback) => {
+        const reply = this.refusedConnections.shift();
+        if (!reply) return callback();
+        const err = new Error(reply.message) as Error & { responseCode: number };
+        err.responseCode = reply.code;
+        callback(err);
+      },
       onRcptTo: (address, _session, callback) => {
         const reply = this.rejectRecipient(address.address);
         if (!reply) return callback();
@@ -76,6 +107,13 @@ export class SmtpSink {
               messageId: parsed.messageId ?? '',
               parsed,
             };
+            const now = Date.now();
+            if (this.throttleAbove !== null && this.acceptedSince(now - 1000) >= this.throttleAbove) {
+              this.throttled += 1;
+              const err = new Error('Throttling failure: Maximum sending rate exceeded.') as Error & { responseCode: number };
+              err.responseCode = 454;
+              return callback(err);
+            }
             const failure = this.failures.shift();
             if (failure) {
               this.refused.push(mail);
@@ -84,6 +122,7 @@ export class SmtpSink {
               return callback(err);
             }
             this.received.push(mail);
+            this.acceptedAt.push(now);
             callback();
           })
           .catch(callback);

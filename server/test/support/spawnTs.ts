@@ -6,14 +6,23 @@ export const ROOT = path.resolve(__dirname, '../../..');
 export interface Spawned {
   child: ChildProcess;
   output(): string;
-  /** Resolves when the output matches, rejects if the process exits first or time runs out. */
+  /**
+   * Resolves when the output matches, rejects if the process exits first or time runs out.
+   * The default is a bound on liveness, not a timing: ts-node's start on a shared, loaded
+   * machine can take tens of seconds.
+   */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   exited: Promise<number | null>;
 }
 
-/** Runs one of our TypeScript entry points as its own process, as npm start or npx ts-node would. */
+/** Runs one of our TypeScript entry points as its own process, as npm run dev or npx ts-node would. */
 export function spawnTs(file: string, env: Record<string, string>): Spawned {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file], {
+  return spawnCommand(process.execPath, ['-r', 'ts-node/register/transpile-only', file], env);
+}
+
+/** Runs a command in the project's directory, its output kept. */
+export function spawnCommand(command: string, args: string[], env: Record<string, string>): Spawned {
+  const child = spawn(command, args, {
     cwd: ROOT,
     // A clean environment: only what the test passes, plus what node itself needs.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_FORMAT: 'json', ...env },
@@ -27,7 +36,7 @@ export function spawnTs(file: string, env: Record<string, string>): Spawned {
     child,
     output: () => out,
     exited,
-    waitFor(pattern, timeoutMs = 20_000) {
+    waitFor(pattern, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const timer = setInterval(() => {
           const m = out.match(pattern);

@@ -14,6 +14,14 @@ export interface ShopLogEntry {
   metadata: Record<string, unknown> & { messageId: string };
 }
 
+export interface RecordOptions {
+  /**
+   * false: the outcome without the shop's logs (email_logs, wishlist_notifications), the
+   * fallback for a record whose full write the database refused.
+   */
+  shopLogs?: boolean;
+}
+
 /** One email SMTP accepted: the outbox messages it carried and the items in it. */
 export interface SentRecord {
   messageIds: string[];
@@ -32,6 +40,10 @@ const SHOP_PRICE = (col: string) => `CASE WHEN abs(${col}) < 1e8 THEN ${col} END
 // wishlist_notifications row per item in it (prices for a sale, stock for a restock), in
 // the shop's shape, so its admin screens and statistics show the module's emails. Times
 // are the database's zone-less local time, like the shop's own.
+// A price drop is a 'sale' row there (the shop's CHECK allows only 'sale' and 'stock', and
+// the shop's table is not the module's to alter): product_price is the price the shopper
+// knew, product_sale_price the new one, as a sale row's "was" and "now". The email_logs row
+// names the template that governs it and its metadata lists each item's own kind.
 const SHOP_LOGS = (status: 'sent' | 'failed') => `
 shop_emails AS (
   INSERT INTO email_logs (template_type, recipient_email, recipient_name, subject, status, error_message, metadata, sent_at, created_at)
@@ -44,9 +56,9 @@ shop_emails AS (
 ), shop_items AS (
   INSERT INTO wishlist_notifications (wishlist_id, notification_type, email_sent, email_sent_at, email_log_id,
                                       product_price, product_sale_price, product_stock, product_in_stock, created_at)
-  SELECT i.wishlist_id, i.kind, ${status === 'sent'}, $now::timestamptz::timestamp, e.id,
-         CASE WHEN i.kind = 'sale' THEN ${SHOP_PRICE('i.regular_price')} END,
-         CASE WHEN i.kind = 'sale' THEN ${SHOP_PRICE('i.sale_price')} END,
+  SELECT i.wishlist_id, CASE WHEN i.kind = 'stock' THEN 'stock' ELSE 'sale' END, ${status === 'sent'}, $now::timestamptz::timestamp, e.id,
+         CASE i.kind WHEN 'sale' THEN ${SHOP_PRICE('i.regular_price')} WHEN 'price_drop' THEN ${SHOP_PRICE('i.previous_price')} END,
+         CASE i.kind WHEN 'sale' THEN ${SHOP_PRICE('i.sale_price')} WHEN 'price_drop' THEN ${SHOP_PRICE('i.regular_price')} END,
          CASE WHEN i.kind = 'stock' THEN i.stock END,
          CASE WHEN i.kind = 'stock' THEN '1' END,
          $now::timestamptz::timestamp
@@ -63,13 +75,13 @@ function numbered(sql: string, names: string[]): string {
 // out while it worked (a stall) records nothing over the one that took the message since.
 const ITEM_VALUES = `item_values AS (
   SELECT i.* FROM unnest($item_id::bigint[], $item_wishlist::int[], $item_regular::numeric[], $item_sale::numeric[],
-                         $item_stock::int[], $item_kind::text[], $item_occurrence::text[], $item_email::text[])
-           AS i(id, wishlist_id, regular_price, sale_price, stock, kind, occurrence, email_key)
+                         $item_stock::int[], $item_kind::text[], $item_occurrence::text[], $item_email::text[], $item_previous::numeric[])
+           AS i(id, wishlist_id, regular_price, sale_price, stock, kind, occurrence, email_key, previous_price)
     JOIN wishlist_alert_items n ON n.id = i.id
    WHERE n.message_id IN (SELECT id FROM msgs)
 )`;
 
-const ITEM_PARAMS = ['item_id', 'item_wishlist', 'item_regular', 'item_sale', 'item_stock', 'item_kind', 'item_occurrence', 'item_email'];
+const ITEM_PARAMS = ['item_id', 'item_wishlist', 'item_regular', 'item_sale', 'item_stock', 'item_kind', 'item_occurrence', 'item_email', 'item_previous'];
 const LOG_PARAMS = ['log_type', 'log_to', 'log_name', 'log_subject', 'log_error', 'log_meta'];
 
 function itemValues(records: Array<{ items: OutboxItem[]; log: ShopLogEntry }>): unknown[] {
@@ -83,6 +95,7 @@ function itemValues(records: Array<{ items: OutboxItem[]; log: ShopLogEntry }>):
     items.map((i) => i.kind),
     items.map((i) => i.occurrence),
     items.map((i) => i.emailKey),
+    items.map((i) => i.previousPrice),
   ];
 }
 
@@ -106,26 +119,31 @@ const MARK_SENT = numbered(
      RETURNING m.id
    ), ${ITEM_VALUES}, items AS (
      UPDATE wishlist_alert_items n SET status = 'sent', sent_at = $now, updated_at = $now, error = NULL,
-            regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock
+            regular_price = i.regular_price, sale_price = i.sale_price, stock = i.stock,
+            previous_price = coalesce(i.previous_price, n.previous_price)
        FROM item_values i WHERE n.id = i.id
      RETURNING 1
    ), told AS (
      SELECT wishlist_id,
             max(CASE WHEN kind = 'sale' THEN split_part(occurrence, ':', 1)::int END) AS sale_epoch,
             max(CASE WHEN kind = 'sale' THEN sale_price END) AS sale_price,
-            max(CASE WHEN kind = 'stock' THEN occurrence::int END) AS stock_epoch
+            max(CASE WHEN kind = 'stock' THEN occurrence::int END) AS stock_epoch,
+            -- The regular price the email showed: a sale's "was", a price drop's new price.
+            min(CASE WHEN kind IN ('sale', 'price_drop') THEN regular_price END) AS regular_price
        FROM item_values GROUP BY wishlist_id
    ), seen AS (
-     INSERT INTO wishlist_alert_seen AS s (wishlist_id, sale_epoch, sale_price, stock_epoch)
-     SELECT wishlist_id, sale_epoch, sale_price, stock_epoch FROM told
+     INSERT INTO wishlist_alert_seen AS s (wishlist_id, sale_epoch, sale_price, stock_epoch, regular_price)
+     SELECT wishlist_id, sale_epoch, sale_price, stock_epoch, regular_price FROM told
      ON CONFLICT (wishlist_id) DO UPDATE SET
        sale_epoch = coalesce(EXCLUDED.sale_epoch, s.sale_epoch),
        sale_price = CASE WHEN EXCLUDED.sale_epoch IS NULL THEN s.sale_price ELSE EXCLUDED.sale_price END,
-       stock_epoch = coalesce(EXCLUDED.stock_epoch, s.stock_epoch)
+       stock_epoch = coalesce(EXCLUDED.stock_epoch, s.stock_epoch),
+       regular_price = coalesce(EXCLUDED.regular_price, s.regular_price)
      RETURNING 1
    ), stamps AS (
      UPDATE wishlists w SET
-            last_sale_notified_at = CASE WHEN t.sale_epoch IS NULL THEN w.last_sale_notified_at ELSE $now::timestamptz::timestamp END,
+            last_sale_notified_at = CASE WHEN t.sale_epoch IS NULL AND t.regular_price IS NULL THEN w.last_sale_notified_at
+                                         ELSE $now::timestamptz::timestamp END,
             last_stock_notified_at = CASE WHEN t.stock_epoch IS NULL THEN w.last_stock_notified_at ELSE $now::timestamptz::timestamp END
        FROM told t WHERE w.id = t.wishlist_id
      RETURNING 1
@@ -139,7 +157,7 @@ const MARK_SENT = numbered(
  * (with the prices that were in the email), what each shopper has now been told, the
  * shop's last_*_notified_at, and the shop's logs.
  */
-export async function markSent(db: Queryable, sent: SentRecord[], now: Date, owner: string): Promise<void> {
+export async function markSent(db: Queryable, sent: SentRecord[], now: Date, owner: string, opts: RecordOptions = {}): Promise<void> {
   if (sent.length === 0) return;
   const messages = sent.flatMap((s) => s.messageIds.map((id) => ({ id, emailId: s.emailId, response: s.response })));
   await db.query({ name: 'wishlist_alert_mark_sent', text: MARK_SENT, values: [
@@ -149,7 +167,7 @@ export async function markSent(db: Queryable, sent: SentRecord[], now: Date, own
     messages.map((m) => m.emailId),
     messages.map((m) => m.response),
     ...itemValues(sent),
-    ...logValues(sent),
+    ...logValues(opts.shopLogs === false ? [] : sent),
   ] });
 }
 
@@ -187,7 +205,7 @@ const MARK_FAILED = numbered(
  * Records failed sends: retried later, or failed for good with the reason on every item.
  * Only a final failure reaches the shop's logs (they keep outcomes, not attempts).
  */
-export async function markFailed(db: Db, failed: FailedRecord[], now: Date, owner: string): Promise<void> {
+export async function markFailed(db: Db, failed: FailedRecord[], now: Date, owner: string, opts: RecordOptions = {}): Promise<void> {
   if (failed.length === 0) return;
   const rows = failed.flatMap((f) => f.messageIds.map((id) => ({ id, error: f.error, retryAt: f.retryAt })));
   const final = failed.filter((f) => f.retryAt === null);
@@ -198,6 +216,6 @@ export async function markFailed(db: Db, failed: FailedRecord[], now: Date, owne
     rows.map((r) => r.error),
     rows.map((r) => r.retryAt),
     ...itemValues(final),
-    ...logValues(final),
+    ...logValues(opts.shopLogs === false ? [] : final),
   ]);
 }

@@ -304,3 +304,129 @@ INSERT INTO region_settings (region, setting_key, setting_value, setting_type, i
   ('eu', 'smtp_test_email', '', 'string', false),
   ('eu', 'smtp_enabled', 'true', 'boolean', false),
   ('eu', 'smtp_test_mode', 'false', 'boolean', false);
+
+-- orders (010, 023, 024, 026, 044): what the alerts' proof reads, never writes. Its money is
+-- numeric(10,2) in the order's currency; created_at is the database's local time.
+CREATE TABLE orders (
+  id serial PRIMARY KEY,
+  order_number varchar(50) NOT NULL UNIQUE,
+  user_id integer REFERENCES users (id), -- NULL for a guest checkout
+  status varchar(50) DEFAULT 'pending' CHECK (status IN ('pending', 'pending_payment', 'processing', 'shipped', 'delivered', 'cancelled', 'refunded', 'failed')),
+  payment_status varchar(50) DEFAULT 'pending' CHECK (payment_status IN ('pending', 'authorized', 'paid', 'failed', 'refunded', 'partially_refunded')),
+  shipping_status varchar(50) DEFAULT 'pending' CHECK (shipping_status IN ('pending', 'processing', 'shipped', 'in_transit', 'delivered', 'returned')),
+  subtotal numeric(10,2) NOT NULL,
+  tax_amount numeric(10,2) DEFAULT 0,
+  shipping_amount numeric(10,2) DEFAULT 0,
+  discount_amount numeric(10,2) DEFAULT 0,
+  total_amount numeric(10,2) NOT NULL,
+  currency varchar(3) DEFAULT 'USD',
+  customer_email varchar(255) NOT NULL, -- as typed at checkout, any case
+  customer_phone varchar(20),
+  billing_address jsonb NOT NULL,
+  shipping_address jsonb NOT NULL,
+  payment_method varchar(50),
+  payment_transaction_id varchar(255),
+  shipping_method varchar(100),
+  tracking_number varchar(255),
+  tracking_url varchar(500),
+  carrier varchar(100),
+  notes text,
+  metadata jsonb DEFAULT '{}',
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  updated_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  payment_expires_at timestamp,
+  stock_reserved boolean DEFAULT false,
+  refund_status varchar(20) DEFAULT 'none' CHECK (refund_status IN ('none', 'partial', 'full')),
+  cart_id varchar(255),
+  region varchar(10) NOT NULL CHECK (region IN ('us', 'eu'))
+);
+CREATE INDEX idx_orders_number ON orders (order_number);
+CREATE INDEX idx_orders_user_id ON orders (user_id);
+CREATE INDEX idx_orders_status ON orders (status);
+CREATE INDEX idx_orders_payment_status ON orders (payment_status);
+CREATE INDEX idx_orders_created_at ON orders (created_at DESC);
+CREATE INDEX idx_orders_email ON orders (customer_email);
+CREATE INDEX idx_orders_cart_id ON orders (cart_id);
+CREATE INDEX idx_orders_region ON orders (region);
+CREATE INDEX idx_orders_created_at_payment_status ON orders (created_at, payment_status);
+CREATE INDEX idx_orders_status_created_at ON orders (status, created_at);
+CREATE INDEX idx_orders_user_id_created_at ON orders (user_id, created_at);
+CREATE INDEX idx_orders_payment_status_created_at ON orders (payment_status, created_at);
+CREATE INDEX idx_orders_shipstation_export ON orders (payment_status, created_at) WHERE payment_status = 'paid';
+CREATE TRIGGER update_orders_updated_at BEFORE UPDATE ON orders
+  FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();
+
+-- The shop numbers an order SF-<date>-<id> when its writer gives none.
+CREATE OR REPLACE FUNCTION generate_order_number() RETURNS trigger AS $$
+BEGIN
+  IF NEW.order_number IS NULL THEN
+    NEW.order_number := 'SF-' || to_char(CURRENT_TIMESTAMP, 'YYYYMMDD') || '-' || lpad(NEW.id::text, 5, '0');
+  END IF;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER generate_order_number_trigger BEFORE INSERT ON orders
+  FOR EACH ROW EXECUTE FUNCTION generate_order_number();
+
+-- order_items: a snapshot of each product bought; total_price is the line's amount.
+CREATE TABLE order_items (
+  id serial PRIMARY KEY,
+  order_id integer NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  product_id integer REFERENCES products (id),
+  product_name varchar(255) NOT NULL,
+  product_sku varchar(100) NOT NULL,
+  product_image varchar(500),
+  quantity integer NOT NULL CHECK (quantity > 0),
+  unit_price numeric(10,2) NOT NULL,
+  total_price numeric(10,2) NOT NULL,
+  configuration jsonb DEFAULT '{}',
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  selected_options jsonb DEFAULT '{}',
+  CONSTRAINT order_items_price_check CHECK (unit_price >= 0 AND total_price >= 0)
+);
+CREATE INDEX idx_order_items_order_id ON order_items (order_id);
+CREATE INDEX idx_order_items_product_id ON order_items (product_id);
+CREATE INDEX idx_order_items_created_at ON order_items (created_at);
+CREATE INDEX idx_order_items_order_id_product_name ON order_items (order_id, product_name);
+
+-- visitor_sessions (053): the shop's analytics keep each session's utm_* tags, which is
+-- where the alerts' tagged links show up; the module only writes the tags into links.
+CREATE TABLE visitor_sessions (
+  id serial PRIMARY KEY,
+  session_id varchar(255) NOT NULL UNIQUE,
+  user_id integer REFERENCES users (id) ON DELETE SET NULL,
+  first_visit_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  last_visit_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  authenticated_at timestamp,
+  referrer text,
+  utm_source varchar(255),
+  utm_medium varchar(255),
+  utm_campaign varchar(255),
+  utm_term varchar(255),
+  utm_content varchar(255),
+  device_type varchar(50),
+  browser varchar(100),
+  browser_version varchar(50),
+  os varchar(100),
+  os_version varchar(50),
+  screen_width integer,
+  screen_height integer,
+  is_mobile boolean DEFAULT false,
+  is_tablet boolean DEFAULT false,
+  is_desktop boolean DEFAULT false,
+  ip_address inet,
+  country_code varchar(2),
+  city varchar(100),
+  page_views_count integer DEFAULT 0,
+  events_count integer DEFAULT 0,
+  is_returning boolean DEFAULT false,
+  created_at timestamp DEFAULT CURRENT_TIMESTAMP,
+  updated_at timestamp DEFAULT CURRENT_TIMESTAMP
+);
+CREATE INDEX idx_visitor_sessions_user_id ON visitor_sessions (user_id);
+CREATE INDEX idx_visitor_sessions_first_visit ON visitor_sessions (first_visit_at DESC);
+CREATE INDEX idx_visitor_sessions_utm_source ON visitor_sessions (utm_source);
+CREATE INDEX idx_visitor_sessions_utm_campaign ON visitor_sessions (utm_campaign);
+CREATE INDEX idx_visitor_sessions_created_at ON visitor_sessions (created_at DESC);
+CREATE TRIGGER update_visitor_sessions_timestamp_trigger BEFORE UPDATE ON visitor_sessions
+  FOR EACH ROW EXECUTE FUNCTION update_updated_at_column();

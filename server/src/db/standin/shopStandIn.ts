@@ -47,6 +47,6 @@ export async function ensureShopStandIn(pool: Pool, logger: Logger): Promise<boo
     await client.query(readFileSync(SHOP_SCHEMA_FILE, 'utf8'));
     return true;
   });
-  if (created) logger.info("🏪 Created a stand-in of the shop's tables (empty database): users, products, wishlists, email templates and settings");
+  if (created) logger.info("🏪 Created a stand-in of the shop's tables (empty database): users, products, wishlists, orders, email templates and settings");
   return created;
 }

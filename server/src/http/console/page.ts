@@ -6,6 +6,10 @@ import type { JobHealth } from '../../jobs/health';
 import type { JobOverview } from '../../jobs/overview';
 import { runsChart } from './chart';
 import type { WatchStatus } from '../../services/Watch';
+import { suppressionsPanel, SuppressionsView } from './suppressionsPanel';
+import { proofPanel } from './proofPanel';
+import type { ProofStats } from '../../services/AlertProof';
+import type { StorePace } from '../../services/delivery/paceStatus';
 
 export const CONSOLE_PATH = '/admin/wishlist-jobs';
 
@@ -22,6 +26,13 @@ export interface ConsoleView {
   /** Who is looking, whether they may run checks, and whether this page signs them out (the token sign-in). */
   viewer: { who: string; canAct: boolean; canSignOut: boolean };
   watch: WatchStatus;
+  /** Where each store's mail goes, or why it waits (switched off, no server, test mode without an address). */
+  mail: Record<'us' | 'eu', string>;
+  suppressions: SuppressionsView;
+  /** Reach and the orders attributed to the alerts. */
+  proof: ProofStats;
+  /** Each store's mail pace, and whether the provider throttles it. */
+  paces: StorePace[];
 }
 
 const HEALTH: Record<JobHealth, { label: string; icon: string }> = {
@@ -39,6 +50,24 @@ function inWords(schedule: string): string {
   }
 }
 
+/** A store's pace, its throttling, and the time left for what is queued. */
+function paceLine(p: StorePace | undefined, at: (iso: string) => SafeHtml): SafeHtml {
+  if (!p) return html``;
+  const perSecond = (n: number) => `${n.toLocaleString('en-US', { maximumFractionDigits: 1 })} emails/s`;
+  const pace = p.pacePerSecond === null ? 'as fast as the mail server takes it' : perSecond(p.pacePerSecond);
+  const limit = p.limitPerSecond === null ? 'no limit set' : `limit ${perSecond(p.limitPerSecond)}`;
+  const left = p.secondsLeft === null || p.queued === 0 ? '' : `, about ${duration(p.secondsLeft)} left`;
+  return html`<dd class="pace" data-pace="${p.region}"${p.throttled ? html` data-throttled="true"` : ''}>Pace: ${pace} (${limit})${
+    p.throttled && p.lastThrottledAt ? html`, <strong>throttled by the provider</strong> since ${at(p.lastThrottledAt)}` : ''
+  }. ${p.queued.toLocaleString('en-US')} queued${left}.</dd>`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 90) return `${seconds} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
 function when(iso: string | Date | null, timezone: string): SafeHtml {
   if (!iso) return html`—`;
   const d = new Date(iso);
@@ -51,7 +80,8 @@ function when(iso: string | Date | null, timezone: string): SafeHtml {
 
 function counts(result: unknown): string {
   const r = (result ?? {}) as Record<string, number>;
-  return ['checked', 'notified', 'emails', 'errors'].map((k) => `${r[k] ?? 0} ${k}`).join(', ');
+  const shown = r.suppressed ? ['checked', 'notified', 'emails', 'errors', 'suppressed'] : ['checked', 'notified', 'emails', 'errors'];
+  return shown.map((k) => `${r[k] ?? 0} ${k}`).join(', ');
 }
 
 function status(s: string): SafeHtml {
@@ -143,8 +173,15 @@ export function consolePage(v: ConsoleView): string {
     : ''}</header>
 <main>
   <div id="result" role="status" aria-live="polite"></div>
+  <div id="trouble" role="alert"></div>
   ${v.warning ? html`<p class="warning" role="alert">${v.warning}</p>` : ''}
   <section id="watch" aria-labelledby="watch-h"><h2 id="watch-h">Watch</h2>${watchPanel(v.watch, timezone)}</section>
+  <section id="proof" aria-labelledby="proof-h"><h2 id="proof-h">Do the alerts sell?</h2>${proofPanel(v.proof)}</section>
+  <section id="mail" aria-labelledby="mail-h"><h2 id="mail-h">Mail</h2>
+    <dl class="mail-state">${(['us', 'eu'] as const).map((r) => html`<dt>${r.toUpperCase()} store</dt><dd data-region="${r}">${v.mail[r]}</dd>
+      ${paceLine(v.paces.find((p) => p.region === r), (d) => when(d, timezone))}`)}</dl></section>
+  <section id="suppressions" aria-labelledby="suppressions-h"><h2 id="suppressions-h">Suppressed addresses</h2>
+    ${suppressionsPanel(v.suppressions, { csrf: v.csrf, canAct: v.viewer.canAct, basePath: CONSOLE_PATH, when: (d) => when(d, timezone) })}</section>
   <section id="jobs" aria-labelledby="jobs-h"><h2 id="jobs-h">Jobs</h2>${v.jobs.map((j) => job(j, v.csrf, v.viewer.canAct))}</section>
   <section id="history" aria-labelledby="history-h"><h2 id="history-h">Run history</h2>${runsChart(v.runs)}${runsTable(v.runs, timezone)}</section>
   <section id="notifications" aria-labelledby="notifications-h"><h2 id="notifications-h">Recent notifications</h2>
@@ -155,17 +192,25 @@ export function consolePage(v: ConsoleView): string {
   );
 }
 
-export function signInPage(error: string | null): string {
+/**
+ * The console's sign-in: the admin token's form (when ADMIN_API_TOKEN is set), and inside
+ * the shop its own sign-in page. The shop's page ignores any "next", so it says plainly
+ * that the admin comes back here by hand.
+ */
+export function signInPage(opts: { error: string | null; tokenSignIn: boolean; shopSignIn: string | null }): string {
+  const { error, tokenSignIn, shopSignIn } = opts;
   return layout(
     'Sign in · Wishlist jobs',
     html`<main class="sign-in"><h1>Wishlist jobs</h1>
-  <form method="post" action="${CONSOLE_PATH}/sign-in">
+  ${shopSignIn ? html`<p id="shop-sign-in">Sign in to the shop at <a href="${shopSignIn}">${shopSignIn}</a> with an account that may see emails
+    (<code>emails:view</code>), then come back to this page: the shop does not bring you back by itself.</p>` : ''}
+  ${tokenSignIn ? html`<form method="post" action="${CONSOLE_PATH}/sign-in">
     ${error ? html`<p class="error" role="alert" id="sign-in-error">${error}</p>` : ''}
     <label for="token">Admin token</label>
-    <input id="token" name="token" type="password" autocomplete="current-password" required autofocus
+    <input id="token" name="token" type="password" autocomplete="current-password" required ${shopSignIn ? '' : html`autofocus`}
       ${error ? html`aria-invalid="true" aria-describedby="sign-in-error"` : ''}>
     <p class="hint">The value of ADMIN_API_TOKEN, or the contents of .data/admin-token.</p>
-    <button type="submit">Sign in</button>
-  </form></main>`,
+    <button type="submit">Sign in${shopSignIn ? ' with the token' : ''}</button>
+  </form>` : ''}</main>`,
   );
 }

@@ -10,8 +10,7 @@ const sha = (s: string) => createHash('sha256').update(s).digest();
  * Console sessions of the admin-token sign-in. The cookie is `<id>.<mac>`, signed with a
  * key derived from the admin token (changing the token signs everyone out); the session
  * itself is a row in the database (a digest of the id), so signing out on one instance
- * ends it on all. The CSRF token is a second MAC over a sign-in's key, so a page can only
- * post with the sign-in it was rendered for.
+ * ends it on all. (Its CSRF tokens are http/csrf.ts's, as for every browser sign-in.)
  */
 export class ConsoleSessions {
   private readonly key: Buffer;
@@ -52,14 +51,6 @@ export class ConsoleSessions {
   async revoke(cookie: string | undefined): Promise<void> {
     const id = this.idOf(cookie);
     if (id) await this.db.query('DELETE FROM wishlist_alert_console_sessions WHERE id_digest = $1', [this.digest(id)]);
-  }
-
-  csrfFor(sessionKey: string): string {
-    return this.mac(`csrf:${sessionKey}`);
-  }
-
-  csrfValid(sessionKey: string, token: unknown): boolean {
-    return typeof token === 'string' && this.same(token, this.csrfFor(sessionKey));
   }
 
   private idOf(cookie: string | undefined): string | null {

@@ -23,7 +23,7 @@ export interface AlertView {
 
 export interface SectionView {
   kind: AlertKind;
-  /** Shown in a digest, where sales and restocks come together. */
+  /** Shown in a digest, where sales, price drops and restocks come together. */
   heading: string | null;
   items: ItemView[];
 }
@@ -33,7 +33,7 @@ export interface ItemView {
   url: string;
   /** The product's image, absolute. */
   imageUrl: string | null;
-  /** Sale: the price, the regular price and the percentage off. */
+  /** Sale: the price, the regular price and the percentage off; a price drop: the new price, the one before and how much lower. */
   sale: { price: string; was: string; percentOff: string; line: string } | null;
   /** "Back in stock now." for a restock. */
   status: string | null;

@@ -1,21 +1,26 @@
 import type { Pool } from 'pg';
 import type { Clock } from '../../clock';
 import type { Logger } from '../../logger';
-import { ALERT_KINDS, AlertKind, Region, REGIONS } from '../../domain';
+import { AlertKind, Region, REGIONS } from '../../domain';
 import { claimMessages, noteWaiting } from '../../db/outbox/claim';
-import { readShopTemplates } from '../../db/shopTemplates';
+import { kindsOn, readShopTemplates } from '../../db/shopTemplates';
 import type { MailRouter, MailRoute } from '../../mail/routes';
 import type { AlertEmailInput, RenderedEmail } from '../../mail/render';
 import { DeliveryRun } from './DeliveryRun';
 import type { ComposeContext } from './compose';
 import type { OutboxItem } from '../../db/outbox/loadItems';
+import type { RefusedEmail } from '../SuppressionList';
+import type { MailRates } from '../../config/mailPace';
+import { MailPacer } from './MailPacer';
 
 export interface DeliverySettings {
   batchSize: number;
   /** Alert emails per shopper per 24 hours (0: no cap). */
   maxEmailsPerDay: number;
-  /** Items whose discount fell below this by send time are skipped. */
+  /** Items whose discount (or price drop) fell below this by send time are skipped. */
   saleMinDropPercent: number;
+  /** WISHLIST_PRICE_DROP_ENABLED: off, price drops are not sent (nor queued). */
+  priceDropEnabled: boolean;
   maxAttempts: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs: number;
@@ -28,6 +33,8 @@ export interface DeliverySettings {
   storefronts: Record<Region, string>;
   /** A shopper's message waits for their other sales still settling (at most twice this). */
   saleSettleSeconds: number;
+  /** Each store's mail pace limit, for all instances together; null: none. */
+  mailRates: MailRates;
 }
 
 export interface DeliveryResult {
@@ -39,6 +46,8 @@ export interface DeliveryResult {
   errors: number;
   /** Items dropped because they no longer apply. */
   skipped: number;
+  /** Of those, items held back because their shopper's address is on the suppression list. */
+  suppressed: number;
 }
 
 export interface DeliveryDeps {
@@ -52,6 +61,10 @@ export interface DeliveryDeps {
   timezone: () => Promise<string>;
   /** Told of every accepted email's items (the metrics' change-to-acceptance latency). */
   onAccepted?: (items: OutboxItem[], at: Date) => void;
+  /** Told of every email the mail server refused (the suppression list takes a refused recipient); never throws. */
+  onRefused?: (email: RefusedEmail, err: unknown) => Promise<void>;
+  /** Told of each delivery's totals (the metrics' count of suppressed items). */
+  onDelivered?: (result: DeliveryResult) => void;
 }
 
 /**
@@ -68,8 +81,12 @@ export interface DeliveryDeps {
 export class AlertDelivery {
   /** The delivery in progress in this process: the next waits for it (see deliver). */
   private current: Promise<unknown> = Promise.resolve();
+  /** Kept across deliveries: its reserved slots and what it last sent at. */
+  private readonly pacer: MailPacer;
 
-  constructor(private readonly deps: DeliveryDeps) {}
+  constructor(private readonly deps: DeliveryDeps) {
+    this.pacer = new MailPacer({ pool: deps.pool, rates: deps.settings.mailRates, logger: deps.logger });
+  }
 
   /**
    * Delivers the due messages of one kind. Deliveries in one process run one after another
@@ -85,8 +102,8 @@ export class AlertDelivery {
   private async deliverNow(kind: AlertKind): Promise<DeliveryResult> {
     const { pool, router, clock, settings } = this.deps;
     const templates = await readShopTemplates(pool);
-    const kinds = ALERT_KINDS.filter((k) => templates[k].active);
-    if (!kinds.includes(kind)) return { notified: 0, emails: 0, errors: 0, skipped: 0 };
+    const kinds = kindsOn(templates, settings.priceDropEnabled);
+    if (!kinds.includes(kind)) return { notified: 0, emails: 0, errors: 0, skipped: 0, suppressed: 0 };
 
     const routes = new Map<Region, MailRoute>();
     const currency = {} as Record<Region, string>;
@@ -96,12 +113,13 @@ export class AlertDelivery {
       if ('hold' in resolved) await noteWaiting(pool, region, resolved.hold, clock.now());
       else routes.set(region, resolved.route);
     }
-    if (routes.size === 0) return { notified: 0, emails: 0, errors: 0, skipped: 0 };
+    if (routes.size === 0) return { notified: 0, emails: 0, errors: 0, skipped: 0, suppressed: 0 };
 
     const context: ComposeContext = { render: this.deps.render, templates, currency, storefronts: settings.storefronts };
     const run = new DeliveryRun({
       ...this.deps,
       routes,
+      pacer: this.pacer,
       context,
       timezone: await this.deps.timezone(),
       claim: () =>
@@ -114,8 +132,11 @@ export class AlertDelivery {
           kinds,
           regions: [...routes.keys()],
           saleSettleSeconds: settings.saleSettleSeconds,
+          maxAttempts: settings.maxAttempts,
         }),
     });
-    return run.execute();
+    const result = await run.execute();
+    this.deps.onDelivered?.(result);
+    return result;
   }
 }

@@ -6,7 +6,8 @@ import type { Ready } from './compose';
 /**
  * One email per shopper and store from a claimed batch: their messages of both kinds,
  * merged (a digest when the daily cap held one back), with the items still worth
- * announcing. Also the stale items (to skip, with their reason) and the messages left
+ * announcing. A message whose attempts are spent is never merged with others (it is
+ * failed, not sent). Also the stale items (to skip, with their reason) and the messages left
  * with nothing to send.
  */
 export function groupIntoEmails(claimed: ClaimedMessage[], items: OutboxItem[]): { ready: Ready[]; stale: OutboxItem[]; empty: string[] } {
@@ -21,9 +22,9 @@ export function groupIntoEmails(claimed: ClaimedMessage[], items: OutboxItem[]):
   for (const m of claimed) {
     const list = fresh.get(m.id);
     if (!list) continue;
-    const key = `${m.userId}:${m.region}`;
+    const key = `${m.userId}:${m.region}:${m.spent}`;
     const ready = byShopper.get(key) ?? {
-      ids: [], userId: m.userId, region: m.region, attempts: 0, held: false, to: validRecipient(list[0].email), items: [],
+      ids: [], userId: m.userId, region: m.region, attempts: 0, held: false, spent: m.spent, to: validRecipient(list[0].email), items: [],
     };
     ready.ids.push(m.id);
     ready.attempts = Math.max(ready.attempts, m.attempts);

@@ -31,3 +31,21 @@ export function describeMailError(err: unknown): string {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { response?: string; code?: string };
   return (e.response ?? `${e.code ? `${e.code}: ` : ''}${errorMessage(err)}`).slice(0, 1000);
 }
+
+// What a provider says when we send too fast (SES "454 Throttling failure: Maximum sending
+// rate exceeded", "421 4.7.0 Try again later", "450 4.7.1 Too many messages, slow down").
+const TOO_FAST = /throttl|rate|too many|slow ?down|exceeded|try (?:again )?later|4\.7\.0/i;
+const THROTTLING_CODES = new Set([421, 450, 451, 454]);
+
+/**
+ * The provider's reply when it refused us for sending too fast, else null: a 421, 450, 451
+ * or 454 that says so, or any of them refusing the connection itself (its greeting). Such a
+ * refusal is about the pace, not the message: the store slows down and the message goes back
+ * without an attempt counted.
+ */
+export function throttlingReply(err: unknown): string | null {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { responseCode?: unknown; response?: unknown; command?: unknown };
+  if (typeof e.responseCode !== 'number' || !THROTTLING_CODES.has(e.responseCode)) return null;
+  const reply = typeof e.response === 'string' ? e.response : String(e.responseCode);
+  return e.command === 'CONN' || TOO_FAST.test(reply) ? reply.slice(0, 300) : null;
+}

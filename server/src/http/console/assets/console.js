@@ -5,6 +5,7 @@
   const base = '/admin/wishlist-jobs';
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const result = document.getElementById('result');
+  const trouble = document.getElementById('trouble');
   let busy = false;
 
   const localize = () => {
@@ -21,12 +22,14 @@
   const refresh = async () => {
     const res = await fetch(location.pathname, { headers: { accept: 'text/html' } });
     if (res.redirected) return location.assign(res.url); // signed out meanwhile
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
     if (!res.ok) {
-      result.textContent += ` (The page could not be refreshed: HTTP ${res.status}; reload to try again.)`;
+      // The server's error page says why (the database not answering, say).
+      const why = doc.querySelector('p')?.textContent || `HTTP ${res.status}`;
+      result.textContent += ` (The page could not be refreshed: ${why}; reload to try again.)`;
       return;
     }
-    const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
-    for (const id of ['watch', 'jobs', 'history', 'notifications']) {
+    for (const id of ['watch', 'suppressions', 'jobs', 'history', 'notifications']) {
       const fresh = doc.getElementById(id);
       if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
     }
@@ -35,6 +38,12 @@
   };
 
   const bind = () => {
+    for (const form of document.querySelectorAll('form.lift:not([data-bound])')) {
+      form.dataset.bound = '1';
+      form.addEventListener('submit', (event) => {
+        if (!window.confirm('Lift this suppression? Alerts to this address will be sent again.')) event.preventDefault();
+      });
+    }
     for (const form of document.querySelectorAll('form.run-now:not([data-bound])')) {
       form.dataset.bound = '1';
       form.addEventListener('submit', async (event) => {
@@ -50,7 +59,8 @@
           const body = await res.json();
           if (res.ok) {
             const d = body.data;
-            result.textContent = `${job} finished: ${d.checked} checked, ${d.notified} notified, ${d.emails} emails, ${d.errors} errors.`;
+            const suppressed = d.suppressed ? `, ${d.suppressed} suppressed` : '';
+            result.textContent = `${job} finished: ${d.checked} checked, ${d.notified} notified, ${d.emails} emails, ${d.errors} errors${suppressed}.`;
           } else {
             result.textContent = `${job} did not run: ${body.error}`;
           }
@@ -64,14 +74,21 @@
     }
   };
 
-  // Keeps "running" and the buttons current while a run happens on any instance.
+  // Keeps "running" and the buttons current while a run happens on any instance, and says
+  // so while the server cannot answer (the database not answering).
   const poll = async () => {
     if (busy || document.hidden) return;
     try {
       const res = await fetch(`${base}/state`, { headers: { accept: 'application/json' } });
       if (res.status === 401) return location.assign(`${base}/sign-in`);
-      const { data } = await res.json();
-      let changed = false;
+      const body = await res.json();
+      if (!res.ok) {
+        trouble.textContent = `${body.error || `HTTP ${res.status}`} (trying again every few seconds)`;
+        return;
+      }
+      const { data } = body;
+      let changed = trouble.textContent !== '';
+      trouble.textContent = '';
       for (const j of data.jobs) {
         const state = document.querySelector(`article[data-job="${j.name}"] .running-state`);
         if (state && state.dataset.running !== String(j.running)) changed = true;

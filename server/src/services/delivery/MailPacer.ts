@@ -1,0 +1,91 @@
+import type { Pool } from 'pg';
+import type { Logger } from '../../logger';
+import type { MailRates } from '../../config/mailPace';
+import type { Region } from '../../domain';
+import { recordThrottle, reserveSlots } from '../../db/mailPace';
+
+/** How long a store found without a limit sends freely before it looks again (another instance may have been throttled). */
+const UNLIMITED_RECHECK_MS = 1000;
+
+interface StorePace {
+  /** Local times of the slots this process reserved and has not used. */
+  slots: number[];
+  /** Until then the store has no limit: no slot to wait for. */
+  unlimitedUntil: number;
+  reserving: Promise<void> | null;
+  /** This process's sends in the last second: the pace a store without a limit was throttled at. */
+  recent: number[];
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Each store's mail pace in this process: sends wait for their slot, reserved a few at a
+ * time in the database (db/mailPace.ts), so the limit holds for all instances together.
+ * Waiting is a timer, never a loop.
+ */
+export class MailPacer {
+  private readonly stores = new Map<Region, StorePace>();
+
+  constructor(private readonly deps: { pool: Pool; rates: MailRates; logger: Logger }) {}
+
+  /** Null: send now. Else a promise that resolves at this send's slot. */
+  take(region: Region): Promise<void> | null {
+    const s = this.store(region);
+    if (s.slots.length === 0 && s.unlimitedUntil > Date.now()) return null;
+    return this.waitForSlot(region, s);
+  }
+
+  /** An email the server accepted. */
+  sent(region: Region): void {
+    const s = this.store(region);
+    const now = Date.now();
+    s.recent.push(now);
+    while (s.recent.length > 0 && s.recent[0] <= now - 1000) s.recent.shift();
+  }
+
+  /** The provider refused us for sending too fast: the store's pace halves, for every instance. */
+  async throttled(region: Region, reply: string): Promise<void> {
+    const s = this.store(region);
+    s.slots = [];
+    s.unlimitedUntil = 0;
+    const now = Date.now();
+    const observed = s.recent.filter((t) => t > now - 1000).length;
+    const after = await recordThrottle(this.deps.pool, region, this.deps.rates[region], observed, reply);
+    if (!after.halved) return;
+    this.deps.logger.warn(
+      { region, reply, ratePerSecond: after.rate },
+      `🐢 The mail provider is throttling the ${region.toUpperCase()} store (${reply}); its pace is now ${after.rate?.toFixed(1)} emails/s`,
+    );
+  }
+
+  private async waitForSlot(region: Region, s: StorePace): Promise<void> {
+    for (;;) {
+      const at = s.slots.shift();
+      if (at !== undefined) {
+        const wait = at - Date.now();
+        if (wait > 0) await sleep(wait);
+        return;
+      }
+      if (s.unlimitedUntil > Date.now()) return;
+      s.reserving ??= this.reserve(region, s).finally(() => (s.reserving = null));
+      await s.reserving;
+    }
+  }
+
+  private async reserve(region: Region, s: StorePace): Promise<void> {
+    const r = await reserveSlots(this.deps.pool, region, this.deps.rates[region]);
+    const base = Date.now();
+    if (r === null) {
+      s.unlimitedUntil = base + UNLIMITED_RECHECK_MS;
+      return;
+    }
+    s.slots = Array.from({ length: r.count }, (_, i) => base + r.firstInMs + i * r.intervalMs);
+  }
+
+  private store(region: Region): StorePace {
+    let s = this.stores.get(region);
+    if (!s) this.stores.set(region, (s = { slots: [], unlimitedUntil: 0, reserving: null, recent: [] }));
+    return s;
+  }
+}
