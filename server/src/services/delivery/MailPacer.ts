@@ -12,6 +12,8 @@ interface StorePace {
   slots: number[];
   /** Until then the store has no limit: no slot to wait for. */
   unlimitedUntil: number;
+  /** The local time of the last slot reserved (0: none yet). */
+  lastSlot: number;
   reserving: Promise<void> | null;
   /** This process's sends in the last second: the pace a store without a limit was throttled at. */
   recent: number[];
@@ -80,12 +82,17 @@ export class MailPacer {
       s.unlimitedUntil = base + UNLIMITED_RECHECK_MS;
       return;
     }
-    s.slots = Array.from({ length: r.count }, (_, i) => base + r.firstInMs + i * r.intervalMs);
+    // The database's times are mapped to this clock when the answer arrives; a reservation
+    // answered faster than the one before would land its slots closer to that one's than the
+    // pace allows, so they never start before the last one handed out plus an interval.
+    const first = Math.max(base + r.firstInMs, s.lastSlot + r.intervalMs);
+    s.slots = Array.from({ length: r.count }, (_, i) => first + i * r.intervalMs);
+    s.lastSlot = s.slots[s.slots.length - 1];
   }
 
   private store(region: Region): StorePace {
     let s = this.stores.get(region);
-    if (!s) this.stores.set(region, (s = { slots: [], unlimitedUntil: 0, reserving: null, recent: [] }));
+    if (!s) this.stores.set(region, (s = { slots: [], unlimitedUntil: 0, lastSlot: 0, reserving: null, recent: [] }));
     return s;
   }
 }
