@@ -27,7 +27,9 @@ export class CountingSink {
   /** When the first and the last message were accepted (Date.now()). */
   firstAt = 0;
   lastAt = 0;
-  /** Acceptance times of the last second, oldest first (for throttleAbove). */
+  /** The most messages accepted within any one second. */
+  mostInASecond = 0;
+  /** Acceptance times of the last second, oldest first. */
   private window: number[] = [];
   onAccepted: ((message: AcceptedMessage) => void) | null = null;
   private server!: SMTPServer;
@@ -47,16 +49,17 @@ export class CountingSink {
         });
         stream.on('end', () => {
           const now = Date.now();
+          while (sink.window.length > 0 && sink.window[0] <= now - 1000) sink.window.shift();
           if (sink.throttleAbove !== null) {
-            while (sink.window.length > 0 && sink.window[0] <= now - 1000) sink.window.shift();
             if (sink.window.length >= sink.throttleAbove) {
               sink.throttled++;
               const err = new Error('Throttling failure: Maximum sending rate exceeded.') as Error & { responseCode: number };
               err.responseCode = 454;
               return callback(err);
             }
-            sink.window.push(now);
           }
+          sink.window.push(now);
+          sink.mostInASecond = Math.max(sink.mostInASecond, sink.window.length);
           if (sink.messages === 0) sink.firstAt = now;
           sink.lastAt = now;
           sink.messages++;
@@ -86,6 +89,7 @@ export class CountingSink {
     this.firstAt = 0;
     this.lastAt = 0;
     this.window = [];
+    this.mostInASecond = 0;
   }
 
   stop(): Promise<void> {

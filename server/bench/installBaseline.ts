@@ -6,14 +6,11 @@
  * first look takes, which turns the baseline into observations, beside a second look.
  * Runs on DATABASE_URL's server when it is set (it says which version), else an embedded one.
  */
-import { Client } from 'pg';
-import { createPool, withTransaction } from '../src/db/pool';
+import { withTransaction } from '../src/db/pool';
 import { listMigrations, migrate } from '../src/db/migrate';
 import { ensureShopStandIn } from '../src/db/standin/shopStandIn';
 import { observeProducts } from '../src/db/observations';
-import { silentLogger } from '../src/logger';
-import { openServer } from '../test/support/postgresServer';
-import { databaseUrl } from '../test/support/urls';
+import { onBenchDatabase, runBench } from './benchDatabase';
 import { generateShop, numberArg } from './shopData';
 
 const PRODUCTS = numberArg('products', 100_000);
@@ -27,14 +24,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 async function main(): Promise<void> {
-  const server = await openServer();
-  const name = `wl_bench_install_${process.pid}`;
-  const admin = new Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const logger = silentLogger();
-  const pool = createPool(databaseUrl(server.adminUrl, name), logger, { statementTimeoutMs: 3_600_000 });
-  try {
+  await onBenchDatabase('install', async ({ pool, logger }) => {
     const { rows } = await pool.query<{ version: string }>(`SELECT current_setting('server_version') AS version`);
     await ensureShopStandIn(pool, logger);
     await generateShop(pool, {
@@ -64,15 +54,7 @@ async function main(): Promise<void> {
         `first look (takes the baseline over; ${n(first.value.added)} first observed, ${n(first.value.changed)} changed): ${ms(first.ms)}\n` +
         `second look (${n(second.value.changed)} changed): ${ms(second.ms)}\n`,
     );
-  } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await server.stop();
-  }
+  });
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -9,17 +9,14 @@
  * sale statement after a sale on as many other products. --explain: the
  * statement's plan after the cut (EXPLAIN ANALYZE, in a transaction rolled back first).
  */
-import { Client } from 'pg';
-import type { PoolClient } from 'pg';
-import { createPool, Db, withTransaction } from '../src/db/pool';
+import type { Pool, PoolClient } from 'pg';
+import { Db, withTransaction } from '../src/db/pool';
 import { prepareDatabase } from '../src/localDefaults';
-import { silentLogger } from '../src/logger';
 import { observeProducts } from '../src/db/observations';
 import { queuePriceDropAlerts } from '../src/db/outbox/queuePriceDrops';
 import { queueSaleAlerts } from '../src/db/outbox/queueSales';
 import { roomForCandidates } from '../src/db/outbox/queueCommon';
-import { openServer } from '../test/support/postgresServer';
-import { databaseUrl } from '../test/support/urls';
+import { onBenchDatabase, runBench } from './benchDatabase';
 import { generateShop, numberArg } from './shopData';
 
 const W = numberArg('wishlists', 1_000_000);
@@ -29,14 +26,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 const ms = (t: number) => `${t.toFixed(0)} ms`;
 
 async function main(): Promise<void> {
-  const server = await openServer();
-  const name = `wl_bench_drops_${process.pid}`;
-  const admin = new Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const logger = silentLogger();
-  const pool = createPool(databaseUrl(server.adminUrl, name), logger, { statementTimeoutMs: 3_600_000 });
-  try {
+  await onBenchDatabase('drops', async ({ pool, logger }) => {
     await prepareDatabase(pool, { nodeEnv: 'test' }, logger);
     const products = Math.max(10, Math.ceil(W / 10));
     await generateShop(pool, { users: Math.max(10, Math.ceil(W / 5)), products, wishlists: W, inEu: () => 'false', outOfStock: () => 'false' });
@@ -73,16 +63,11 @@ async function main(): Promise<void> {
       [Math.round(CUT * 1000)],
     );
     await check('a sale on as many other products', queueSaleAlerts);
-  } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await server.stop();
-  }
+  });
 }
 
 /** Observes, then prints the plan of the price-drop statement as it runs, and rolls both back. */
-async function explained(pool: ReturnType<typeof createPool>, timezone: string): Promise<void> {
+async function explained(pool: Pool, timezone: string): Promise<void> {
   const client: PoolClient = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -103,7 +88,4 @@ async function explained(pool: ReturnType<typeof createPool>, timezone: string):
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

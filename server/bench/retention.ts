@@ -7,15 +7,11 @@
  * history. Runs the retention job once with the defaults and reports how long it took and
  * how long each delete statement held its locks (the longest, and the 99th percentile).
  */
-import { Client } from 'pg';
 import type { QueryResult } from 'pg';
-import { createPool } from '../src/db/pool';
 import { prepareDatabase } from '../src/localDefaults';
-import { silentLogger } from '../src/logger';
 import { systemClock } from '../src/clock';
 import { Retention } from '../src/services/Retention';
-import { openServer } from '../test/support/postgresServer';
-import { databaseUrl } from '../test/support/urls';
+import { onBenchDatabase, runBench } from './benchDatabase';
 import { generateShop, numberArg } from './shopData';
 
 const ITEMS = numberArg('items', 2_000_000);
@@ -24,14 +20,7 @@ const KEEP_EVERY = 20;
 const n = (v: number) => v.toLocaleString('en-US');
 
 async function main(): Promise<void> {
-  const server = await openServer();
-  const name = `wl_bench_retention_${process.pid}`;
-  const admin = new Client({ connectionString: server.adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const logger = silentLogger();
-  const pool = createPool(databaseUrl(server.adminUrl, name), logger, { statementTimeoutMs: 3_600_000 });
-  try {
+  await onBenchDatabase('retention', async ({ pool, logger }) => {
     await prepareDatabase(pool, { nodeEnv: 'test' }, logger);
     const wishlists = Math.max(1000, Math.ceil(ITEMS / KEEP_EVERY));
     await generateShop(pool, { users: Math.ceil(wishlists / 5), products: Math.ceil(wishlists / 10), wishlists, inEu: () => 'false', outOfStock: () => 'false' });
@@ -84,15 +73,7 @@ async function main(): Promise<void> {
         `${statements.length} delete statements: median ${p(0.5)} ms, p99 ${p(0.99)} ms, longest ${statements[statements.length - 1].toFixed(0)} ms; ` +
         `left ${n(left.items)} alerts and ${n(left.messages)} messages\n`,
     );
-  } finally {
-    await pool.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
-    await server.stop();
-  }
+  });
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);
