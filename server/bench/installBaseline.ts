@@ -1,5 +1,5 @@
 /**
- * npx ts-node --transpile-only server/bench/installBaseline.ts [-- --products 100000 --wishlists 1000000]
+ * npm run bench:install [-- --products 100000 --wishlists 1000000]
  *
  * Installing on a shop that already has its catalogue and its shoppers' wishlists: how long
  * migrate() takes, and its baseline (013_install_baseline.sql) within it; then how long the

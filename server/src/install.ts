@@ -150,6 +150,7 @@ export function installWishlistAlerts(opts: InstallOptions): InstalledWishlistAl
       await withTimeout(ready, timeoutMs);
       state = { phase: 'stopped', problem: null };
       const limit = opts.stopLimitName ? `${opts.stopLimitName}=${timeoutMs}` : `${timeoutMs} ms`;
+      alerts.delivery.stopSending();
       let idle = await cron.stop(timeoutMs, limit);
       // A catch-up still asking whether it missed a run: its query ends before the host's pool does.
       if (idle) await withTimeout(catchingUp, CLOSE_MS);

@@ -119,6 +119,24 @@ describe('delivery at the mail provider pace', () => {
     expect(Number(pace.throttles)).toBeGreaterThanOrEqual(1);
   });
 
+  test('stopping while emails wait for a slow pace: the run ends at once and the rest go back untried', async () => {
+    s = await startStack({ WISHLIST_MAIL_RATE_PER_SECOND: '0.5' });
+    await queued(6);
+    const run = s.alerts.delivery.deliver('sale');
+    while (s.sink.received.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    s.alerts.delivery.stopSending();
+
+    const result = await run;
+
+    // One slot every two seconds: without the stop the run would take ten seconds more.
+    expect(result.emails).toBeLessThan(6);
+    const rows = await messages();
+    expect(rows.filter((m) => m.status === 'sent')).toHaveLength(result.emails);
+    expect(rows.filter((m) => m.status !== 'sent')).toEqual(
+      Array.from({ length: 6 - result.emails }, () => ({ status: 'pending', attempts: 0 })),
+    );
+  });
+
   test('a store with a limit shows it, its pace and the time left for what is queued', async () => {
     s = await startStack({ WISHLIST_MAIL_RATE_PER_SECOND: '14', WISHLIST_MAIL_RATE_PER_SECOND_EU: '2' });
     await queued(3);

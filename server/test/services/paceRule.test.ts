@@ -68,6 +68,11 @@ describe('which refusals are throttling', () => {
     expect(throttlingReply(refusal(451, '451 4.3.0 Local error in processing'))).toBeNull();
     expect(throttlingReply(refusal(421, '421 Service not available'))).toBeNull();
     expect(throttlingReply(refusal(550, '550 5.7.1 Rate of spam too high'))).toBeNull();
+    // About the recipient, not the pace: these count as the message's attempts.
+    expect(throttlingReply(refusal(450, '450 4.2.2 Mailbox quota exceeded'))).toBeNull();
+    expect(throttlingReply(refusal(451, '451 4.7.1 Greylisted, please try again later'))).toBeNull();
+    expect(throttlingReply(refusal(450, '450 Requested action not taken: separate retry needed'))).toBeNull();
+    expect(throttlingReply(refusal(454, '454 Throttling failure: Daily message quota exceeded.'))).not.toBeNull();
     expect(throttlingReply({ code: 'ECONNREFUSED' })).toBeNull();
     expect(throttlingReply(undefined)).toBeNull();
   });

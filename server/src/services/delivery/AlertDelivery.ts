@@ -89,6 +89,15 @@ export class AlertDelivery {
   }
 
   /**
+   * Shutdown: an email waiting for its store's pace (which may be minutes while a provider
+   * throttles) is not sent; it and the rest of its run go back untried, no attempt counted,
+   * so the run ends within the shutdown's time.
+   */
+  stopSending(): void {
+    this.pacer.stop();
+  }
+
+  /**
    * Delivers the due messages of one kind. Deliveries in one process run one after another
    * (the watch's and a scheduled check's may be asked for at once): the crash bound counts
    * the workers of one delivery, one accepted and unrecorded message each.

@@ -48,6 +48,8 @@ export class DeliveryRun {
   private mailServerDown = false;
   /** Throttling refusals since the last accepted email; too many stop the run as a server down does. */
   private throttledInARow = 0;
+  /** The instance began stopping while an email waited for its pace: the rest go back. */
+  private shuttingDown = false;
   private readonly writer: SentWriter;
 
   constructor(
@@ -85,7 +87,8 @@ export class DeliveryRun {
       if (this.stopped && this.held.size > 0) {
         // One failed connection (or a provider that keeps refusing our pace) says enough:
         // the rest wait for the next run without spending an attempt each.
-        logger.warn(`📭 Mail server ${this.mailServerDown ? 'unavailable' : 'throttling'}; ${this.held.size} wishlist alert(s) left for the next run`);
+        const why = this.mailServerDown ? 'Mail server unavailable' : this.shuttingDown ? 'Shutting down' : 'Mail server throttling';
+        logger.warn(`📭 ${why}; ${this.held.size} wishlist alert(s) left for the next run`);
         await releaseMessages(pool, [...this.held].filter((id) => !this.spent.has(id)), settings.instanceId);
         this.held.clear();
       }
@@ -152,7 +155,7 @@ export class DeliveryRun {
   }
 
   private get stopped(): boolean {
-    return this.mailServerDown || this.throttledInARow >= THROTTLED_IN_A_ROW;
+    return this.mailServerDown || this.shuttingDown || this.throttledInARow >= THROTTLED_IN_A_ROW;
   }
 
   private async refill(): Promise<void> {
@@ -198,7 +201,7 @@ export class DeliveryRun {
     const { mail, log } = composed;
     // The store's pace (a database error here stops the run, as any other would).
     const slot = this.deps.pacer.take(m.region);
-    if (slot) await slot;
+    if (slot && !(await slot)) return this.leaveForShutdown(m, previous);
     let response: string;
     try {
       response = (await route.mailer.send(mail, { finishAfter: previous })).response;
@@ -244,6 +247,15 @@ export class DeliveryRun {
     await releaseMessages(this.deps.pool, m.ids, this.deps.settings.instanceId);
     m.ids.forEach((id) => this.held.delete(id));
     await this.deps.pacer.throttled(m.region, reply);
+    return { outcome: 'throttled' };
+  }
+
+  /** The instance is stopping while this email waited for its slot: it goes back as it was. */
+  private async leaveForShutdown(m: Ready, previous: Promise<void>): Promise<Outcome> {
+    this.shuttingDown = true;
+    await previous;
+    await releaseMessages(this.deps.pool, m.ids, this.deps.settings.instanceId);
+    m.ids.forEach((id) => this.held.delete(id));
     return { outcome: 'throttled' };
   }
 

@@ -19,7 +19,8 @@ interface StorePace {
   recent: number[];
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** A slot older than this is dropped, not used: its moment has passed for the other instances too. */
+const STALE_SLOT_MS = 250;
 
 /**
  * Each store's mail pace in this process: sends wait for their slot, reserved a few at a
@@ -28,11 +29,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  */
 export class MailPacer {
   private readonly stores = new Map<Region, StorePace>();
+  /** Set at shutdown: waits end at once and their sends are left for the next run. */
+  private stopping = false;
+  private readonly wakers = new Set<() => void>();
 
   constructor(private readonly deps: { pool: Pool; rates: MailRates; logger: Logger }) {}
 
-  /** Null: send now. Else a promise that resolves at this send's slot. */
-  take(region: Region): Promise<void> | null {
+  /**
+   * Null: send now. Else a promise that resolves at this send's slot: true, send; false, the
+   * instance is stopping and the email is to be left for the next run.
+   */
+  take(region: Region): Promise<boolean> | null {
     const s = this.store(region);
     if (s.slots.length === 0 && s.unlimitedUntil > Date.now()) return null;
     return this.waitForSlot(region, s);
@@ -61,15 +68,24 @@ export class MailPacer {
     );
   }
 
-  private async waitForSlot(region: Region, s: StorePace): Promise<void> {
+  /** Shutdown: every wait ends now, answering false, and none starts. */
+  stop(): void {
+    this.stopping = true;
+    for (const wake of [...this.wakers]) wake();
+  }
+
+  private async waitForSlot(region: Region, s: StorePace): Promise<boolean> {
     for (;;) {
+      if (this.stopping) return false;
       const at = s.slots.shift();
       if (at !== undefined) {
         const wait = at - Date.now();
-        if (wait > 0) await sleep(wait);
-        return;
+        // A slot left from an earlier run: the database has handed out the times after it.
+        if (wait < -STALE_SLOT_MS) continue;
+        if (wait > 0) await this.sleep(wait);
+        return !this.stopping;
       }
-      if (s.unlimitedUntil > Date.now()) return;
+      if (s.unlimitedUntil > Date.now()) return true;
       s.reserving ??= this.reserve(region, s).finally(() => (s.reserving = null));
       await s.reserving;
     }
@@ -88,6 +104,18 @@ export class MailPacer {
     const first = Math.max(base + r.firstInMs, s.lastSlot + r.intervalMs);
     s.slots = Array.from({ length: r.count }, (_, i) => first + i * r.intervalMs);
     s.lastSlot = s.slots[s.slots.length - 1];
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.wakers.add(wake);
+    });
   }
 
   private store(region: Region): StorePace {

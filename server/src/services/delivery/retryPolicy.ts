@@ -34,7 +34,10 @@ export function describeMailError(err: unknown): string {
 
 // What a provider says when we send too fast (SES "454 Throttling failure: Maximum sending
 // rate exceeded", "421 4.7.0 Try again later", "450 4.7.1 Too many messages, slow down").
-const TOO_FAST = /throttl|rate|too many|slow ?down|exceeded|try (?:again )?later|4\.7\.0/i;
+const TOO_FAST = /throttl|\brate\b|too many|slow ?down|exceeded|try (?:again )?later|4\.7\.0/i;
+// What a recipient's own server says of that recipient (a full mailbox's quota exceeded, a
+// greylisting's try again later): about the message, so it counts as an attempt.
+const ABOUT_THE_RECIPIENT = /mailbox|user quota|over ?quota|grey ?list|gray ?list|recipient|4\.2\.\d|4\.1\.\d/i;
 const THROTTLING_CODES = new Set([421, 450, 451, 454]);
 
 /**
@@ -47,5 +50,6 @@ export function throttlingReply(err: unknown): string | null {
   const e = (typeof err === 'object' && err !== null ? err : {}) as { responseCode?: unknown; response?: unknown; command?: unknown };
   if (typeof e.responseCode !== 'number' || !THROTTLING_CODES.has(e.responseCode)) return null;
   const reply = typeof e.response === 'string' ? e.response : String(e.responseCode);
-  return e.command === 'CONN' || TOO_FAST.test(reply) ? reply.slice(0, 300) : null;
+  if (e.command === 'CONN') return reply.slice(0, 300);
+  return TOO_FAST.test(reply) && !ABOUT_THE_RECIPIENT.test(reply) ? reply.slice(0, 300) : null;
 }
