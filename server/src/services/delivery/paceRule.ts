@@ -24,7 +24,7 @@ export const THROTTLE_BURST_MS = 1000;
 /** The pace goes back up from this long after the last halving. */
 const QUIET_MS = 1000;
 
-/** A pace comes back from half to its target in about ten quiet seconds. */
+/** A pace comes back by a tenth of its target a second: from half to the target in about five quiet seconds. */
 const stepPerSecond = (target: number) => Math.max(0.5, target / 10);
 
 /**
