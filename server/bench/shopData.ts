@@ -30,17 +30,20 @@ export interface ShopShape {
  * chunks with a progress line each. Ids are explicit (the benches name rows by id), and
  * the sequences are moved past them.
  */
+/** Runs `sql` over ids 1..total in ranges of `size` ($1 to $2, then `extra`), with a progress bar. */
+export async function inChunks(pool: Pool, label: string, total: number, size: number, sql: string, extra: unknown[] = []): Promise<void> {
+  const bar = new Progress(label, total);
+  for (let from = 1; from <= total; from += size) {
+    const to = Math.min(total, from + size - 1);
+    await pool.query(sql, [from, to, ...extra]);
+    bar.tick(to - from + 1);
+  }
+  bar.finish();
+}
+
 export async function generateShop(pool: Pool, shape: ShopShape): Promise<void> {
   const { users: U, products: P, wishlists: W, inEu, outOfStock } = shape;
-  const chunks = async (label: string, total: number, size: number, sql: string, extra: unknown[] = []) => {
-    const bar = new Progress(label, total);
-    for (let from = 1; from <= total; from += size) {
-      const to = Math.min(total, from + size - 1);
-      await pool.query(sql, [from, to, ...extra]);
-      bar.tick(to - from + 1);
-    }
-    bar.finish();
-  };
+  const chunks = (label: string, total: number, size: number, sql: string, extra: unknown[] = []) => inChunks(pool, label, total, size, sql, extra);
   await chunks(`users (${n(U)})`, U, 50_000,
     `INSERT INTO users (id, email, password, first_name)
      SELECT i, 'user' || i || '@bench.example', $3, 'User' || i FROM generate_series($1::int, $2::int) i`, [PASSWORD_HASH]);

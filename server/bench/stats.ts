@@ -18,8 +18,7 @@ import { systemClock } from '../src/clock';
 import { AlertProof } from '../src/services/AlertProof';
 import { openServer } from '../test/support/postgresServer';
 import { databaseUrl } from '../test/support/urls';
-import { generateShop, numberArg } from './shopData';
-import { Progress } from './progress';
+import { generateShop, inChunks, numberArg } from './shopData';
 
 const W = numberArg('wishlists', 1_000_000);
 const ALERTS = numberArg('alerts', 400_000);
@@ -32,15 +31,6 @@ const EXPLAIN = process.argv.includes('--explain');
 const KEEP = process.argv.includes('--keep');
 const n = (v: number) => v.toLocaleString('en-US');
 
-async function chunks(pool: ReturnType<typeof createPool>, label: string, total: number, size: number, sql: string, extra: unknown[] = []) {
-  const bar = new Progress(label, total);
-  for (let from = 1; from <= total; from += size) {
-    const to = Math.min(total, from + size - 1);
-    await pool.query(sql, [from, to, ...extra]);
-    bar.tick(to - from + 1);
-  }
-  bar.finish();
-}
 
 /** A local server process's CPU time (user + system) from /proc, in ms; null when it cannot be read (a remote server). */
 function backendCpuMs(pid: number): number | null {
@@ -71,7 +61,7 @@ async function main(): Promise<void> {
     const wishlists = (await pool.query<{ max: number }>('SELECT max(id)::int AS max FROM wishlists')).rows[0].max;
 
     // Accepted alerts over the last 180 days, one email each; 70% sales, 30% restocks.
-    await chunks(pool, `alerts (${n(ALERTS)})`, ALERTS, 50_000,
+    await inChunks(pool, `alerts (${n(ALERTS)})`, ALERTS, 50_000,
       `WITH a AS (
          SELECT g, w.id AS wishlist_id, w.user_id, w.product_id, p.region,
                 CASE WHEN g % 10 < 7 THEN 'sale' ELSE 'stock' END AS kind,
@@ -92,7 +82,7 @@ async function main(): Promise<void> {
     // shopper buying the alerted product 0 to 10 days after the alert; the rest anyone, anything.
     const statusMix = `CASE WHEN g % 100 < 85 THEN 'paid' WHEN g % 100 < 88 THEN 'partially_refunded' WHEN g % 100 < 93 THEN 'refunded'
                             WHEN g % 100 < 97 THEN 'pending' ELSE 'failed' END`;
-    await chunks(pool, `orders (${n(ORDERS)})`, ORDERS, 20_000,
+    await inChunks(pool, `orders (${n(ORDERS)})`, ORDERS, 20_000,
       `WITH o AS (
          SELECT g, coalesce(a.user_id, abs(hashint4(g)) % $4 + 1) AS user_id,
                 coalesce(a.product_id, abs(hashint4(-g)) % $5 + 1) AS product_id,
