@@ -31,7 +31,6 @@ const EXPLAIN = process.argv.includes('--explain');
 const KEEP = process.argv.includes('--keep');
 const n = (v: number) => v.toLocaleString('en-US');
 
-
 /** A local server process's CPU time (user + system) from /proc, in ms; null when it cannot be read (a remote server). */
 function backendCpuMs(pid: number): number | null {
   try {
