@@ -68,7 +68,7 @@ export class MailPacer {
     );
   }
 
-  /** Shutdown: every wait ends now, answering false, and none starts. */
+  /** Shutdown: every wait for a slot ends now, answering false, and none starts; sends that need not wait still go. */
   stop(): void {
     this.stopping = true;
     for (const wake of [...this.wakers]) wake();
@@ -76,13 +76,14 @@ export class MailPacer {
 
   private async waitForSlot(region: Region, s: StorePace): Promise<boolean> {
     for (;;) {
-      if (this.stopping) return false;
       const at = s.slots.shift();
       if (at !== undefined) {
         const wait = at - Date.now();
         // A slot left from an earlier run: the database has handed out the times after it.
         if (wait < -STALE_SLOT_MS) continue;
-        if (wait > 0) await this.sleep(wait);
+        if (wait <= 0) return true;
+        if (this.stopping) return false;
+        await this.sleep(wait);
         return !this.stopping;
       }
       if (s.unlimitedUntil > Date.now()) return true;
