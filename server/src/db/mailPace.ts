@@ -72,7 +72,8 @@ export function recordThrottle(
 ): Promise<{ rate: number | null; halved: boolean }> {
   return withTransaction(pool, async (client) => {
     const { state, nextAt, now } = await lockState(client, region, ceiling);
-    const current = { ...state, ceiling };
+    // Halved from the pace as it stands now, raised for the quiet time since it was last saved.
+    const current = raise(state, ceiling, now);
     const next = throttle(current, now, observedRate);
     // The slots handed out at the old pace are not taken back; the next ones follow the new pace.
     await save(client, region, next, nextAt);

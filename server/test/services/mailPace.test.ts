@@ -76,10 +76,15 @@ describe('delivery at the mail provider pace', () => {
     expect(mine.emails).toBeGreaterThan(0);
     expect(theirs.emails).toBeGreaterThan(0);
     expect(s.sink.received.map((m) => m.to[0]).sort()).toEqual([...users].sort());
-    // Sixty slots at twenty a second span at least 59/20 s, whichever instance took them; a
-    // limit held per instance would take half that. (A slower machine only makes it longer.)
-    const span = Math.max(...s.sink.acceptedAt) - Math.min(...s.sink.acceptedAt);
-    expect(span).toBeGreaterThanOrEqual(((60 - 1) / RATE) * 1000 * 0.9);
+    // A limit held per instance would let the two send 2 × 20 a second, and sixty emails in
+    // half of 59/20 s. The margins are wide on purpose: on a busy machine an email accepted
+    // late (the first on a new connection) shares its second with the ones on time after it,
+    // and a slower machine only spreads them out.
+    const at = [...s.sink.acceptedAt].sort((a, b) => a - b);
+    const span = at[at.length - 1] - at[0];
+    expect(span).toBeGreaterThanOrEqual(((60 - 1) / RATE) * 1000 * 0.75);
+    const mostInASecond = Math.max(...at.map((t, i) => at.filter((u, j) => j >= i && u < t + 1000).length));
+    expect(mostInASecond).toBeLessThanOrEqual(RATE * 1.5);
   });
 
   test('a provider that refuses every email over its rate: all delivered, none failed, no attempt counted for the refusals', async () => {
