@@ -19,8 +19,8 @@ interface StorePace {
   recent: number[];
 }
 
-/** A slot older than this is dropped, not used: its moment has passed for the other instances too. */
-const STALE_SLOT_MS = 250;
+/** A slot older than this is dropped, not used: one left from an earlier run (the database has handed out the times after it). Later ones, a busy moment within a run, are used at once. */
+const STALE_SLOT_MS = 1000;
 
 /**
  * Each store's mail pace in this process: sends wait for their slot, reserved a few at a
